@@ -1,0 +1,38 @@
+/** The human summary of an ingest. */
+import type { FileReport, IngestReport } from "./run.ts";
+
+/** Files listed one by one when there are at most this many (failures and skips always are). */
+const LIST_ALL_UP_TO = 20;
+
+function describe(file: FileReport): string {
+  const where = `${file.source}${file.date ? ` (${file.date})` : ""}`;
+  switch (file.status) {
+    case "failed":
+      return `  FAILED   ${file.error}`;
+    case "skipped":
+      return `  skipped  ${where}: already ingested by run #${file.previousRunId}, nothing changed (--force to ingest again)`;
+    default: {
+      const kept = file.entriesKept
+        ? `; ${file.entriesKept} papers of the stored day were not in this digest and were kept`
+        : "";
+      const verb = file.status === "dry-run" ? "would be" : "";
+      return `  ${file.status === "dry-run" ? "dry-run" : "ok     "}  ${where}: ${file.papersTotal} papers, ${file.papersNew} new, ${file.papersUpdated} updated, ${file.papersUnchanged} unchanged${verb ? ` (${verb} written)` : ""}${kept}`;
+    }
+  }
+}
+
+export function formatReport(report: IngestReport, verbose = false): string {
+  const lines: string[] = [];
+  for (const file of report.files) {
+    if (verbose || report.files.length <= LIST_ALL_UP_TO || file.status === "failed" || file.status === "skipped" || ("entriesKept" in file && file.entriesKept > 0)) {
+      lines.push(describe(file));
+    }
+  }
+  const ok = report.files.length - report.failed - report.skipped;
+  lines.push(
+    `${report.files.length} digest(s): ${ok} ingested, ${report.skipped} skipped, ${report.failed} failed; ` +
+      `${report.days} day(s); papers ${report.papersNew} new, ${report.papersUpdated} updated, ` +
+      `${report.papersUnchanged} unchanged; ${report.seconds.toFixed(2)} s`,
+  );
+  return lines.join("\n");
+}

@@ -1,0 +1,469 @@
+/**
+ * Writes one parsed digest inside the caller's transaction, with a constant number of statements
+ * per digest (batched reads, multi-row inserts and upserts), so cost grows linearly with the input.
+ *
+ * Rules:
+ * - A paper is matched by arXiv id, else by normalised title (a page-text paper finds its API-JSON
+ *   twin that way); one paper on several days gets several day entries, never two papers.
+ * - A digest of the paper's newest day (`lastSeenOn`) or later updates it; an older digest only
+ *   fills fields that are still empty, so ingesting out of order never rolls data back.
+ * - Upvote history: a row whenever a digest shows a count different from the latest count seen on
+ *   or before its day. Re-ingesting the same digest adds nothing.
+ * - A day's entries are never dropped: papers the new digest lacks are kept, ranked after the
+ *   listed ones and flagged `inLatestDigest = false`, and counted in `entriesKept`.
+ */
+import type { Prisma } from "../db/client.ts";
+import { chunks, Sql, type SqlValue } from "../db/sql.ts";
+import type { Provider } from "../db/target.ts";
+import type { Digest, ParsedAuthor, ParsedPaper } from "./types.ts";
+
+type Tx = Prisma.TransactionClient;
+
+export interface WriteCounts {
+  papersTotal: number;
+  papersNew: number;
+  papersUpdated: number;
+  papersUnchanged: number;
+  /** Papers of the stored day that this digest did not list; kept, never dropped. */
+  entriesKept: number;
+}
+
+/** The paper columns a digest decides (everything but ids, local votes and timestamps). */
+interface PaperFields {
+  arxivId: string | null;
+  arxivVersion: number | null;
+  titleKey: string;
+  title: string;
+  abstract: string;
+  authorCount: number;
+  publishedAt: Date | null;
+  digestUpvotes: number;
+  lastSeenOn: string | null;
+  codeUrl: string | null;
+  githubStars: number | null;
+  projectUrl: string | null;
+  thumbnailUrl: string | null;
+  mediaUrls: string | null;
+  commentCount: number | null;
+  discussionId: string | null;
+  submitterHandle: string | null;
+  submitterName: string | null;
+  aiSummary: string | null;
+  aiKeywords: string | null;
+  withdrawnAt: Date | null;
+}
+type StoredPaper = PaperFields & { id: number };
+
+const FIELDS = [
+  "arxivId",
+  "arxivVersion",
+  "titleKey",
+  "title",
+  "abstract",
+  "authorCount",
+  "publishedAt",
+  "digestUpvotes",
+  "lastSeenOn",
+  "codeUrl",
+  "githubStars",
+  "projectUrl",
+  "thumbnailUrl",
+  "mediaUrls",
+  "commentCount",
+  "discussionId",
+  "submitterHandle",
+  "submitterName",
+  "aiSummary",
+  "aiKeywords",
+  "withdrawnAt",
+] as const satisfies readonly (keyof PaperFields)[];
+
+/** Fields only the newest digest sets; the others an older digest may fill while still empty. */
+const NEWEST_ONLY = new Set<keyof PaperFields>(["digestUpvotes", "lastSeenOn"]);
+
+interface StoredAuthor {
+  name: string;
+  hidden: boolean;
+  externalId: string | null;
+  status: string | null;
+}
+
+/** Any constant: the key of the PostgreSQL advisory lock that serialises ingests. */
+const PG_INGEST_LOCK = 727_370_412;
+
+function incomingFields(p: ParsedPaper, date: string): PaperFields {
+  return {
+    arxivId: p.arxivId,
+    arxivVersion: p.arxivVersion,
+    titleKey: p.titleKey,
+    title: p.title,
+    abstract: p.abstract,
+    authorCount: p.authors ? p.authors.length : p.authorCount,
+    publishedAt: p.publishedAt,
+    digestUpvotes: p.upvotes,
+    lastSeenOn: date,
+    codeUrl: p.codeUrl,
+    githubStars: p.githubStars,
+    projectUrl: p.projectUrl,
+    thumbnailUrl: p.thumbnailUrl,
+    mediaUrls: p.mediaUrls ? p.mediaUrls.join("\n") : null,
+    commentCount: p.commentCount,
+    discussionId: p.discussionId,
+    submitterHandle: p.submitterHandle,
+    submitterName: p.submitterName,
+    aiSummary: p.aiSummary,
+    aiKeywords: p.aiKeywords ? p.aiKeywords.join("\n") : null,
+    withdrawnAt: p.withdrawnAt,
+  };
+}
+
+function same(a: unknown, b: unknown): boolean {
+  if (a instanceof Date && b instanceof Date) return a.getTime() === b.getTime();
+  return a === b;
+}
+
+function merge(
+  stored: PaperFields,
+  incoming: PaperFields,
+  newer: boolean,
+  keepAuthorCount: boolean,
+): PaperFields {
+  const merged = { ...stored } as Record<keyof PaperFields, unknown>;
+  for (const field of FIELDS) {
+    const value = incoming[field];
+    if (value === null) continue;
+    if (newer || (!NEWEST_ONLY.has(field) && stored[field] === null)) merged[field] = value;
+  }
+  // A page-text digest only counts authors; a stored author list is the better source.
+  if (keepAuthorCount) merged.authorCount = stored.authorCount;
+  return merged as unknown as PaperFields;
+}
+
+function sameAuthors(stored: StoredAuthor[], incoming: ParsedAuthor[]): boolean {
+  return (
+    stored.length === incoming.length &&
+    stored.every(
+      (s, i) =>
+        s.name === incoming[i]?.name &&
+        s.hidden === incoming[i]?.hidden &&
+        s.externalId === incoming[i]?.externalId &&
+        s.status === incoming[i]?.status,
+    )
+  );
+}
+
+/** The stored papers each digest paper refers to, by arXiv id, else by title (each used once). */
+async function matchStored(tx: Tx, papers: ParsedPaper[]): Promise<(StoredPaper | undefined)[]> {
+  const arxivIds = papers.flatMap((p) => (p.arxivId ? [p.arxivId] : []));
+  const titleKeys = papers.map((p) => p.titleKey);
+  const stored: StoredPaper[] = [];
+  const select = { id: true, ...Object.fromEntries(FIELDS.map((f) => [f, true])) };
+  for (const part of chunks([...arxivIds, ...titleKeys.map((t) => `\u0000${t}`)])) {
+    const ids = part.filter((k) => !k.startsWith("\u0000"));
+    const titles = part.filter((k) => k.startsWith("\u0000")).map((k) => k.slice(1));
+    const rows = await tx.paper.findMany({
+      where: { OR: [{ arxivId: { in: ids } }, { titleKey: { in: titles } }] },
+      select,
+      orderBy: { id: "asc" },
+    });
+    stored.push(...(rows as unknown as StoredPaper[]));
+  }
+  const byArxiv = new Map(stored.filter((s) => s.arxivId).map((s) => [s.arxivId, s]));
+  const claimed = new Set<number>();
+  return papers.map((p) => {
+    let found = p.arxivId ? byArxiv.get(p.arxivId) : undefined;
+    if (!found) {
+      found = stored.find(
+        (s) =>
+          s.titleKey === p.titleKey &&
+          !claimed.has(s.id) &&
+          (s.arxivId === null || p.arxivId === null),
+      );
+    }
+    if (found) claimed.add(found.id);
+    return found;
+  });
+}
+
+async function storedAuthorLists(tx: Tx, paperIds: number[]): Promise<Map<number, StoredAuthor[]>> {
+  const lists = new Map<number, StoredAuthor[]>();
+  for (const part of chunks(paperIds)) {
+    const rows = await tx.paperAuthor.findMany({
+      where: { paperId: { in: part } },
+      select: {
+        paperId: true,
+        hidden: true,
+        externalId: true,
+        status: true,
+        author: { select: { name: true } },
+      },
+      orderBy: [{ paperId: "asc" }, { position: "asc" }],
+    });
+    for (const row of rows) {
+      const list = lists.get(row.paperId) ?? [];
+      list.push({ ...row, name: row.author.name });
+      lists.set(row.paperId, list);
+    }
+  }
+  return lists;
+}
+
+/** Author ids by name, creating the missing authors (and filling a missing HF user name). */
+async function resolveAuthors(
+  tx: Tx,
+  sql: Sql,
+  authors: ParsedAuthor[],
+): Promise<Map<string, number>> {
+  const wanted = new Map<string, string | null>();
+  for (const a of authors)
+    if (!wanted.has(a.name) || a.hfUsername) wanted.set(a.name, a.hfUsername);
+  const ids = new Map<string, number>();
+  const missingUsername: { id: number; hfUsername: string }[] = [];
+  for (const part of chunks([...wanted.keys()])) {
+    const rows = await tx.author.findMany({
+      where: { name: { in: part } },
+      select: { id: true, name: true, hfUsername: true },
+    });
+    for (const row of rows) {
+      ids.set(row.name, row.id);
+      const hfUsername = wanted.get(row.name);
+      if (hfUsername && !row.hfUsername) missingUsername.push({ id: row.id, hfUsername });
+    }
+  }
+  const fresh = [...wanted].filter(([name]) => !ids.has(name));
+  const created = await sql.insertMany<{ id: number; name: string }>(
+    "Author",
+    ["name", "hfUsername"],
+    fresh.map(([name, hfUsername]) => [name, hfUsername]),
+    'RETURNING "id", "name"',
+  );
+  for (const row of created) ids.set(row.name, Number(row.id));
+  for (const { id, hfUsername } of missingUsername) {
+    await sql.execute(`UPDATE "Author" SET "hfUsername" = ? WHERE "id" = ?`, [hfUsername, id]);
+  }
+  return ids;
+}
+
+/** For papers last seen after `date`: the latest count seen on or before `date`. */
+async function countsAsOf(
+  sql: Sql,
+  paperIds: number[],
+  date: string,
+): Promise<Map<number, number>> {
+  const counts = new Map<number, number>();
+  for (const part of chunks(paperIds)) {
+    const rows = await sql.query<{ paperId: number; upvotes: number }>(
+      `SELECT "paperId", "upvotes" FROM (
+         SELECT "paperId", "upvotes",
+                ROW_NUMBER() OVER (PARTITION BY "paperId" ORDER BY "seenOn" DESC, "id" DESC) AS "n"
+         FROM "UpvoteSnapshot" WHERE "paperId" IN (${Sql.list(part)}) AND "seenOn" <= ?) AS "latest"
+       WHERE "n" = 1`,
+      [...part, date],
+    );
+    for (const row of rows) counts.set(Number(row.paperId), Number(row.upvotes));
+  }
+  return counts;
+}
+
+export async function writeDigest(
+  tx: Tx,
+  provider: Provider,
+  digest: Digest,
+  ingestRunId: number | null,
+  now = new Date(),
+): Promise<WriteCounts> {
+  const sql = new Sql(tx, provider);
+  const date = digest.date;
+  const papers = digest.papers;
+
+  // Take the write lock first: an advisory lock on PostgreSQL; on SQLite the first write does it,
+  // before any read, so a concurrent writer makes this one wait instead of fail.
+  if (provider === "postgresql")
+    await sql.execute("SELECT pg_advisory_xact_lock(?)", [PG_INGEST_LOCK]);
+  await sql.execute(
+    `INSERT INTO "Day" ("date", "createdAt", "updatedAt") VALUES (?, ?, ?) ON CONFLICT ("date") DO NOTHING`,
+    [date, now, now],
+  );
+
+  const matches = await matchStored(tx, papers);
+  const matchedIds = matches.flatMap((m) => (m ? [m.id] : []));
+  const authorLists = await storedAuthorLists(tx, matchedIds);
+
+  // Plan the paper writes.
+  const toInsert: { paper: ParsedPaper; fields: PaperFields }[] = [];
+  const toUpdate: { id: number; fields: PaperFields }[] = [];
+  const authorsToWrite: { index: number; authors: ParsedAuthor[] }[] = [];
+  const touched = new Set<number>();
+  papers.forEach((paper, index) => {
+    const stored = matches[index];
+    const incoming = incomingFields(paper, date);
+    if (!stored) {
+      toInsert.push({ paper, fields: incoming });
+      if (paper.authors?.length) authorsToWrite.push({ index, authors: paper.authors });
+      return;
+    }
+    const newer = stored.lastSeenOn === null || date >= stored.lastSeenOn;
+    const list = authorLists.get(stored.id) ?? [];
+    const merged = merge(stored, incoming, newer, paper.authors === null && list.length > 0);
+    if (FIELDS.some((f) => !same(stored[f], merged[f]))) {
+      toUpdate.push({ id: stored.id, fields: merged });
+      touched.add(index);
+    }
+    if (paper.authors && (newer || list.length === 0) && !sameAuthors(list, paper.authors)) {
+      authorsToWrite.push({ index, authors: paper.authors });
+      touched.add(index);
+    }
+  });
+
+  // Insert new papers; resolve every digest paper to its id.
+  const paperIds: number[] = matches.map((m) => m?.id ?? 0);
+  const keyOf = (arxivId: string | null, titleKey: string) => arxivId ?? `\u0000${titleKey}`;
+  const inserted = await sql.insertMany<{ id: number; arxivId: string | null; titleKey: string }>(
+    "Paper",
+    [...FIELDS, "upvotes", "createdAt", "updatedAt"],
+    toInsert.map(({ fields }) => [
+      ...FIELDS.map((f) => fields[f] as SqlValue),
+      fields.digestUpvotes,
+      now,
+      now,
+    ]),
+    'RETURNING "id", "arxivId", "titleKey"',
+  );
+  const newIds = new Map(inserted.map((r) => [keyOf(r.arxivId, r.titleKey), Number(r.id)]));
+  papers.forEach((p, i) => {
+    if (!matches[i]) paperIds[i] = newIds.get(keyOf(p.arxivId, p.titleKey)) as number;
+  });
+
+  // Update changed papers in one upsert on the primary key. `upvotes` is computed in the database
+  // from the row's current local votes, so a vote committed meanwhile is never lost.
+  await sql.insertMany(
+    "Paper",
+    ["id", ...FIELDS, "upvotes", "createdAt", "updatedAt"],
+    toUpdate.map(({ id, fields }) => [
+      id,
+      ...FIELDS.map((f) => fields[f] as SqlValue),
+      fields.digestUpvotes,
+      now,
+      now,
+    ]),
+    `ON CONFLICT ("id") DO UPDATE SET ${FIELDS.map((f) => `"${f}" = excluded."${f}"`).join(", ")},
+       "upvotes" = excluded."digestUpvotes" + "Paper"."localUpvotes", "updatedAt" = excluded."updatedAt"`,
+  );
+
+  // Author lists: replace the changed ones.
+  if (authorsToWrite.length > 0) {
+    const authorIds = await resolveAuthors(
+      tx,
+      sql,
+      authorsToWrite.flatMap((a) => a.authors),
+    );
+    const replaced = authorsToWrite.map((a) => paperIds[a.index] as number);
+    for (const part of chunks(replaced)) {
+      await sql.execute(`DELETE FROM "PaperAuthor" WHERE "paperId" IN (${Sql.list(part)})`, part);
+    }
+    await sql.insertMany(
+      "PaperAuthor",
+      ["paperId", "position", "authorId", "hidden", "externalId", "status"],
+      authorsToWrite.flatMap(({ index, authors }) =>
+        authors.map((a, position) => [
+          paperIds[index] as number,
+          position,
+          authorIds.get(a.name) as number,
+          a.hidden,
+          a.externalId,
+          a.status,
+        ]),
+      ),
+    );
+  }
+
+  // Upvote history.
+  const older = papers.flatMap((_, i) => {
+    const m = matches[i];
+    return m?.lastSeenOn && date < m.lastSeenOn ? [m.id] : [];
+  });
+  const olderCounts = await countsAsOf(sql, older, date);
+  const snapshots: SqlValue[][] = [];
+  papers.forEach((p, i) => {
+    const stored = matches[i];
+    let previous: number | undefined;
+    if (!stored) previous = undefined;
+    else if (stored.lastSeenOn && date < stored.lastSeenOn) previous = olderCounts.get(stored.id);
+    else previous = stored.lastSeenOn === null ? undefined : stored.digestUpvotes;
+    if (previous !== p.upvotes) {
+      snapshots.push([paperIds[i] as number, p.upvotes, date, ingestRunId, now]);
+      if (stored) touched.add(i);
+    }
+  });
+  if (ingestRunId !== null) {
+    await sql.insertMany(
+      "UpvoteSnapshot",
+      ["paperId", "upvotes", "seenOn", "ingestRunId", "createdAt"],
+      snapshots,
+    );
+  }
+
+  // The day's entries: the digest's papers in its order, then the stored ones it lacks.
+  const day = await tx.day.findUniqueOrThrow({ where: { date }, select: { id: true } });
+  const stored = await tx.dayEntry.findMany({
+    where: { dayId: day.id },
+    select: { paperId: true, rank: true, upvotes: true, submittedAt: true, inLatestDigest: true },
+    orderBy: [{ rank: "asc" }, { paperId: "asc" }],
+  });
+  const storedByPaper = new Map(stored.map((e) => [e.paperId, e]));
+  const listed = new Set(paperIds);
+  const kept = stored.filter((e) => !listed.has(e.paperId));
+  const wanted = [
+    ...papers.map((p, i) => ({
+      paperId: paperIds[i] as number,
+      rank: i + 1,
+      upvotes: p.upvotes,
+      submittedAt: p.submittedAt,
+      inLatestDigest: true,
+      index: i,
+    })),
+    ...kept.map((e, k) => ({
+      ...e,
+      rank: papers.length + k + 1,
+      inLatestDigest: false,
+      index: -1,
+    })),
+  ];
+  const entryChanges = wanted.filter((w) => {
+    const e = storedByPaper.get(w.paperId);
+    const changed =
+      !e ||
+      e.rank !== w.rank ||
+      e.upvotes !== w.upvotes ||
+      !same(e.submittedAt, w.submittedAt) ||
+      e.inLatestDigest !== w.inLatestDigest;
+    if (changed && w.index >= 0 && matches[w.index]) touched.add(w.index);
+    return changed;
+  });
+  await sql.insertMany(
+    "DayEntry",
+    ["dayId", "paperId", "rank", "upvotes", "submittedAt", "inLatestDigest"],
+    entryChanges.map((w) => [
+      day.id,
+      w.paperId,
+      w.rank,
+      w.upvotes,
+      w.submittedAt,
+      w.inLatestDigest,
+    ]),
+    `ON CONFLICT ("dayId", "paperId") DO UPDATE SET "rank" = excluded."rank",
+       "upvotes" = excluded."upvotes", "submittedAt" = excluded."submittedAt",
+       "inLatestDigest" = excluded."inLatestDigest"`,
+  );
+  if (entryChanges.length > 0) {
+    await sql.execute(`UPDATE "Day" SET "updatedAt" = ? WHERE "id" = ?`, [now, day.id]);
+  }
+
+  return {
+    papersTotal: papers.length,
+    papersNew: toInsert.length,
+    papersUpdated: touched.size,
+    papersUnchanged: papers.length - toInsert.length - touched.size,
+    entriesKept: kept.length,
+  };
+}
