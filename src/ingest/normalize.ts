@@ -51,13 +51,14 @@ export interface ArxivId {
   version: number | null;
 }
 
-const NEW_STYLE_ID = /^(\d{2})(\d{2})\.\d{4,5}$/;
+const NEW_STYLE_ID = /^(\d{2})(\d{2})\.(\d{4,5})$/;
 const OLD_STYLE_ID = /^[a-z]+(?:-[a-z]+)*(?:\.[A-Z]{2})?\/\d{7}$/;
 
 /**
- * Parses an arXiv id exactly as written: new style `YYMM.NNNNN` (month 01-12) or old style
- * `archive[.SC]/YYMMNNN`, each with an optional `vN` suffix. No prefix (`arXiv:`), URL or
- * surrounding space is accepted. Returns null for anything else.
+ * Parses an arXiv id exactly as written: new style `YYMM.NNNN` (to 1412) or `YYMM.NNNNN` (from
+ * 1501), month 01-12, or old style `archive[.SC]/YYMMNNN`, each with an optional `vN` suffix. No
+ * prefix (`arXiv:`), URL or surrounding space is accepted. Returns null for anything else, which
+ * also catches ids mangled by a trip through a number (`2410.17240` → `2410.1724`).
  */
 export function parseArxivId(raw: string): ArxivId | null {
   const match = /^(.+?)(?:v(\d{1,4}))?$/.exec(raw);
@@ -68,7 +69,8 @@ export function parseArxivId(raw: string): ArxivId | null {
   const newStyle = NEW_STYLE_ID.exec(id);
   if (newStyle) {
     const month = Number(newStyle[2]);
-    return month >= 1 && month <= 12 ? { id, version } : null;
+    const digits = Number(`${newStyle[1]}${newStyle[2]}`) >= 1501 ? 5 : 4;
+    return month >= 1 && month <= 12 && newStyle[3]?.length === digits ? { id, version } : null;
   }
   return OLD_STYLE_ID.test(id) ? { id, version } : null;
 }

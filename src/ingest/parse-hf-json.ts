@@ -301,6 +301,7 @@ function describeSyntaxError(
   error: unknown,
 ): { where: string | null; problem: string } {
   const message = error instanceof Error ? error.message : String(error);
+  const end = text.trimEnd().length;
   const position = /at position (\d+)/.exec(message);
   let offset: number;
   let problem: string;
@@ -308,13 +309,18 @@ function describeSyntaxError(
     offset = Number(position[1]);
     problem = `invalid JSON: ${message.replace(/ (?:in JSON )?at position \d+.*$/s, "")}`;
   } else if (/Unexpected end of JSON input/.test(message)) {
-    offset = text.trimEnd().length;
-    problem = "invalid JSON: the input ends in the middle of a value (truncated file?)";
+    offset = end;
+    problem = "";
   } else {
     // V8 gives no position for "Unexpected token 'x', ... is not valid JSON": find it ourselves.
     offset = safely(() => jsonSyntaxErrorOffset(text), -1);
     if (offset < 0) return { where: null, problem: `invalid JSON: ${quote(message, 200)}` };
     problem = `invalid JSON: unexpected ${quote(text.slice(offset, offset + 1))}`;
+  }
+  if (offset >= end) {
+    // Shown just after the last character, whatever whitespace follows it.
+    offset = end;
+    problem = "invalid JSON: the input ends in the middle of a value (truncated file?)";
   }
   const snippet = text.slice(Math.max(0, offset - 40), offset + 10);
   return { where: lineColumn(text, offset), problem: `${problem} near ${quote(snippet)}` };

@@ -1,0 +1,402 @@
+/** The ingest job against real databases: SQLite files and the PostgreSQL server. */
+import { readFileSync } from "node:fs";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ENGINES, type TestDatabase, createTestDatabase } from "./support/engines.ts";
+import {
+  type ApiItem,
+  countData,
+  dumpData,
+  EMPTY,
+  fixtureItems,
+  ingestBytes,
+  JSON_FIXTURE,
+  TEXT_FIXTURE,
+} from "./support/ingest.ts";
+
+const text = readFileSync(TEXT_FIXTURE, "utf8");
+const json = readFileSync(JSON_FIXTURE, "utf8");
+
+/** A page-text digest written from parts, the way the page prints it. */
+function textDigest(day: string, papers: { title: string; abstract: string; authors: number; date: string }[]) {
+  const head = "new\n\nGet trending papers in your email inbox!\n\nSubscribe\n\nDaily Papers\n\nbyAK and the research community\n\n";
+  return `${head}${day}\n\n${papers
+    .map((p) => `${p.title}\n\n${p.abstract}\n\n  • ${p.authors} authors\n·\n${p.date}\n`)
+    .join("\n")}`;
+}
+
+describe.each(ENGINES)("ingest on %s", (provider) => {
+  let database: TestDatabase;
+  beforeEach(async () => {
+    database = await createTestDatabase(provider);
+  });
+  afterEach(async () => {
+    await database.destroy();
+  });
+  const run = (files: Record<string, string | Buffer>, options = {}) =>
+    ingestBytes(database.db, provider, files, options);
+
+  it("loads the page-text fixture: 34 papers with counts, dates and upvotes", async () => {
+    const report = await run({ [TEXT_FIXTURE]: text });
+    expect(report.failed).toBe(0);
+    expect(report.papersNew).toBe(34);
+    const { db } = database;
+    expect(await db.paper.count()).toBe(34);
+    const byTitle = async (prefix: string) =>
+      db.paper.findFirstOrThrow({ where: { title: { startsWith: prefix } } });
+    const othink = await byTitle("OThink-MR1");
+    expect([othink.authorCount, othink.publishedAt?.toISOString(), othink.upvotes]).toEqual([
+      6,
+      "2025-03-20T00:00:00.000Z",
+      3,
+    ]);
+    const onlyIf = await byTitle("Only-IF");
+    expect([onlyIf.authorCount, onlyIf.publishedAt?.toISOString(), onlyIf.upvotes]).toEqual([
+      3,
+      "2024-10-06T00:00:00.000Z",
+      2,
+    ]);
+    const pilot = await byTitle("PilotRL");
+    expect([pilot.authorCount, pilot.publishedAt?.toISOString(), pilot.upvotes]).toEqual([
+      5,
+      "2025-08-01T00:00:00.000Z",
+      0,
+    ]);
+    const first = await byTitle("Multi-task Self-supervised Graph Neural Networks");
+    expect(first.codeUrl).toBe("https://github.com/jumxglhf/ParetoGNN");
+    expect(first.arxivId).toBeNull();
+
+    // The day and its ranks follow the file's order; the page gives no author names.
+    const day = await db.day.findUniqueOrThrow({
+      where: { date: "2025-12-10" },
+      include: { entries: { orderBy: { rank: "asc" }, include: { paper: true } } },
+    });
+    const titles = text
+      .split("\n")
+      .map((line, i, lines) => (lines[i + 4]?.trim().startsWith("•") ? line.trim() : null))
+      .filter((t): t is string => t !== null);
+    expect(day.entries.map((e) => e.paper.title)).toEqual(titles);
+    expect(day.entries.map((e) => e.rank)).toEqual(titles.map((_, i) => i + 1));
+    expect(await db.paperAuthor.count()).toBe(0);
+  });
+
+  it("maps every item and field of the API-JSON fixture", async () => {
+    const report = await run({ [JSON_FIXTURE]: json });
+    expect(report.failed).toBe(0);
+    const items = fixtureItems();
+    const { db } = database;
+    const papers = await db.paper.findMany({
+      include: { authors: { orderBy: { position: "asc" }, include: { author: true } }, dayEntries: true },
+    });
+    expect(papers).toHaveLength(items.length);
+    const day = await db.day.findUniqueOrThrow({ where: { date: "2024-10-25" } });
+    items.forEach((item: ApiItem, index: number) => {
+      const p = item.paper;
+      const paper = papers.find((row) => row.arxivId === p.id);
+      expect(paper, p.id).toBeDefined();
+      if (!paper) return;
+      expect(typeof paper.arxivId).toBe("string");
+      expect(paper.title).toBe(item.title);
+      expect(paper.abstract).toBe(p.summary.replace(/\s*\n\s*/g, " ").trim());
+      expect(paper.publishedAt?.toISOString()).toBe(new Date(p.publishedAt).toISOString());
+      expect(paper.digestUpvotes).toBe(p.upvotes);
+      expect(paper.upvotes).toBe(p.upvotes);
+      expect(paper.discussionId).toBe(p.discussionId);
+      expect(paper.thumbnailUrl).toBe(item.thumbnail);
+      expect(paper.mediaUrls).toBe(item.mediaUrls ? item.mediaUrls.join("\n") : null);
+      expect(paper.commentCount).toBe(item.numComments);
+      expect(paper.submitterHandle).toBe(item.submittedBy.name);
+      expect(paper.submitterName).toBe(item.submittedBy.fullname);
+      expect(paper.codeUrl).toBe(p.githubRepo ?? paper.codeUrl);
+      expect(paper.authorCount).toBe(p.authors.length);
+      expect(
+        paper.authors.map((a) => [a.author.name, a.hidden, a.externalId, a.status ?? undefined]),
+      ).toEqual(p.authors.map((a: ApiItem) => [a.name, a.hidden, a._id, a.status]));
+      for (const a of p.authors.filter((a: ApiItem) => a.user)) {
+        const row = paper.authors.find((r) => r.author.name === a.name);
+        expect(row?.author.hfUsername).toBe(a.user.user);
+      }
+      expect(paper.dayEntries).toEqual([
+        expect.objectContaining({ dayId: day.id, rank: index + 1, upvotes: p.upvotes }),
+      ]);
+      expect(paper.dayEntries[0]?.submittedAt?.toISOString()).toBe(
+        new Date(p.submittedOnDailyAt ?? item.publishedAt).toISOString(),
+      );
+    });
+    const hidden = await db.paperAuthor.findMany({ where: { hidden: true }, include: { paper: true } });
+    expect(hidden.map((h) => h.paper.arxivId)).toEqual(["2410.17897"]);
+  });
+
+  it("is idempotent: the same digest twice changes nothing and says so", async () => {
+    await run({ [JSON_FIXTURE]: json, [TEXT_FIXTURE]: text });
+    const before = await dumpData(database.db);
+
+    const again = await run({ [JSON_FIXTURE]: json, [TEXT_FIXTURE]: text });
+    expect(again.files.map((f) => f.status)).toEqual(["skipped", "skipped"]);
+    expect(await dumpData(database.db)).toEqual(before);
+
+    const forced = await run({ [JSON_FIXTURE]: json, [TEXT_FIXTURE]: text }, { force: true });
+    expect(forced.files.map((f) => f.status)).toEqual(["succeeded", "succeeded"]);
+    expect([forced.papersNew, forced.papersUpdated, forced.papersUnchanged]).toEqual([0, 0, 63]);
+    expect(await dumpData(database.db)).toEqual(before);
+
+    const runs = await database.db.ingestRun.findMany({ orderBy: { id: "asc" } });
+    expect(runs.map((r) => r.status)).toEqual([
+      "succeeded",
+      "succeeded",
+      "skipped",
+      "skipped",
+      "succeeded",
+      "succeeded",
+    ]);
+  });
+
+  it("updates counts from a newer digest of the same day and keeps the history", async () => {
+    await run({ [JSON_FIXTURE]: json });
+    const items = fixtureItems();
+    for (const item of items.slice(0, 5)) item.paper.upvotes += 10;
+    const report = await run({ "2024-10-25-evening.json": JSON.stringify(items) });
+    expect([report.papersNew, report.papersUpdated, report.papersUnchanged]).toEqual([0, 5, 24]);
+
+    const { db } = database;
+    for (const item of items) {
+      const paper = await db.paper.findUniqueOrThrow({
+        where: { arxivId: item.paper.id },
+        include: { upvoteHistory: { orderBy: { id: "asc" } }, dayEntries: true },
+      });
+      expect(paper.upvotes).toBe(item.paper.upvotes);
+      expect(paper.dayEntries[0]?.upvotes).toBe(item.paper.upvotes);
+      const bumped = items.indexOf(item) < 5;
+      expect(paper.upvoteHistory.map((s) => s.upvotes)).toEqual(
+        bumped ? [item.paper.upvotes - 10, item.paper.upvotes] : [item.paper.upvotes],
+      );
+    }
+    expect(await db.upvoteSnapshot.count()).toBe(29 + 5);
+  });
+
+  it("never drops papers of a day when a later digest of it lists fewer", async () => {
+    await run({ [JSON_FIXTURE]: json });
+    const items = fixtureItems();
+    const partial = await run({ "early.json": JSON.stringify([items[3]]) }, { date: "2024-10-25" });
+    expect(partial.failed).toBe(0);
+    expect(partial.entriesKept).toBe(28);
+    const { db } = database;
+    const entries = await db.dayEntry.findMany({ orderBy: { rank: "asc" }, include: { paper: true } });
+    expect(entries).toHaveLength(29);
+    expect(entries[0]).toMatchObject({ rank: 1, inLatestDigest: true });
+    expect(entries[0]?.paper.arxivId).toBe(items[3].paper.id);
+    expect(entries.slice(1).every((e) => !e.inLatestDigest)).toBe(true);
+    // The kept ones keep their earlier order.
+    const rest = items.filter((_: ApiItem, i: number) => i !== 3).map((i: ApiItem) => i.paper.id);
+    expect(entries.slice(1).map((e) => e.paper.arxivId)).toEqual(rest);
+    expect(await db.paper.count()).toBe(29);
+
+    // The full digest again restores the full ranking.
+    await run({ [JSON_FIXTURE]: json }, { force: true });
+    const restored = await db.dayEntry.findMany({ orderBy: { rank: "asc" }, include: { paper: true } });
+    expect(restored.map((e) => e.paper.arxivId)).toEqual(items.map((i: ApiItem) => i.paper.id));
+    expect(restored.every((e) => e.inLatestDigest)).toBe(true);
+  });
+
+  it("keeps one paper with several day entries when it appears on several days", async () => {
+    const items = fixtureItems();
+    const nextDay = items.slice(0, 3).map((item: ApiItem) => ({
+      ...item,
+      publishedAt: "2024-10-26T01:00:00.000Z",
+      paper: { ...item.paper, upvotes: item.paper.upvotes + 1, submittedOnDailyAt: undefined },
+    }));
+    const report = await run({ [JSON_FIXTURE]: json, "2024-10-26.json": JSON.stringify(nextDay) });
+    expect(report.failed).toBe(0);
+    expect(report.days).toBe(2);
+    const { db } = database;
+    expect(await db.paper.count()).toBe(29);
+    expect(await db.day.count()).toBe(2);
+    expect(await db.dayEntry.count()).toBe(32);
+    const twice = await db.paper.findUniqueOrThrow({
+      where: { arxivId: items[0].paper.id },
+      include: { dayEntries: { include: { day: true } }, upvoteHistory: { orderBy: { seenOn: "asc" } } },
+    });
+    expect(twice.dayEntries.map((e) => e.day.date).sort()).toEqual(["2024-10-25", "2024-10-26"]);
+    expect(twice.upvotes).toBe(items[0].paper.upvotes + 1);
+    expect(twice.upvoteHistory.map((s) => [s.seenOn, s.upvotes])).toEqual([
+      ["2024-10-25", items[0].paper.upvotes],
+      ["2024-10-26", items[0].paper.upvotes + 1],
+    ]);
+    expect(await db.paperAuthor.count()).toBe(
+      items.reduce((n: number, i: ApiItem) => n + i.paper.authors.length, 0),
+    );
+  });
+
+  it("matches a page-text paper to its API-JSON twin by title, across days", async () => {
+    const items = fixtureItems();
+    const a = items[0].paper;
+    const digest = textDigest("Oct 28", [
+      { title: items[0].title, abstract: "Shortened abstract.", authors: 4, date: "Oct 22 70" },
+      { title: "A paper only the page lists", abstract: "Words.", authors: 2, date: "Oct 27" },
+    ]);
+    await run({ [JSON_FIXTURE]: json, "2024-10-28.txt": digest });
+    const { db } = database;
+    expect(await db.paper.count()).toBe(30);
+    const twin = await db.paper.findUniqueOrThrow({
+      where: { arxivId: a.id },
+      include: { authors: true, dayEntries: true },
+    });
+    expect(twin.dayEntries).toHaveLength(2);
+    expect(twin.upvotes).toBe(70);
+    expect(twin.abstract).toBe("Shortened abstract.");
+    // The page counts authors; the stored list from the API JSON stays the source of truth.
+    expect(twin.authorCount).toBe(a.authors.length);
+    expect(twin.authors).toHaveLength(a.authors.length);
+    // Published date from the page is a day; the JSON's instant is kept... by the newer digest rule
+    // the page's value wins, and it is the same day.
+    expect(twin.publishedAt?.toISOString().slice(0, 10)).toBe("2024-10-22");
+  });
+
+  it("never lets an older digest roll back newer counts, but records its history", async () => {
+    const items = fixtureItems();
+    const older = items.map((item: ApiItem) => ({
+      ...item,
+      publishedAt: "2024-10-24T09:00:00.000Z",
+      paper: { ...item.paper, upvotes: 1, submittedOnDailyAt: undefined },
+    }));
+    await run({ [JSON_FIXTURE]: json });
+    const report = await run({ "old.json": JSON.stringify(older) });
+    expect(report.failed).toBe(0);
+    const paper = await database.db.paper.findUniqueOrThrow({
+      where: { arxivId: items[0].paper.id },
+      include: { upvoteHistory: { orderBy: { seenOn: "asc" } } },
+    });
+    expect(paper.upvotes).toBe(items[0].paper.upvotes);
+    expect(paper.lastSeenOn).toBe("2024-10-25");
+    expect(paper.upvoteHistory.map((s) => [s.seenOn, s.upvotes])).toEqual([
+      ["2024-10-24", 1],
+      ["2024-10-25", items[0].paper.upvotes],
+    ]);
+    // ...and the same older digest again adds nothing.
+    const before = await dumpData(database.db);
+    await run({ "old.json": JSON.stringify(older) }, { force: true });
+    expect(await dumpData(database.db)).toEqual(before);
+  });
+
+  it("keeps local votes when a digest updates the count", async () => {
+    await run({ [JSON_FIXTURE]: json });
+    const items = fixtureItems();
+    const { db } = database;
+    const id = items[0].paper.id;
+    await db.paper.update({ where: { arxivId: id }, data: { localUpvotes: 2, upvotes: { increment: 2 } } });
+    items[0].paper.upvotes += 7;
+    await run({ "later.json": JSON.stringify(items) });
+    const paper = await db.paper.findUniqueOrThrow({ where: { arxivId: id } });
+    expect([paper.digestUpvotes, paper.localUpvotes, paper.upvotes]).toEqual([
+      items[0].paper.upvotes,
+      2,
+      items[0].paper.upvotes + 2,
+    ]);
+  });
+
+  it("writes nothing when an entry in the middle of a digest is bad", async () => {
+    const items = fixtureItems();
+    items[14].paper.id = 2503.0213;
+    const report = await run({ "bad.json": JSON.stringify(items) });
+    expect(report.failed).toBe(1);
+    const file = report.files[0];
+    expect(file?.status === "failed" && file.error).toMatch(/bad\.json.*\$\[14\]\.paper\.id/);
+    expect(await countData(database.db)).toEqual(EMPTY);
+    const runs = await database.db.ingestRun.findMany();
+    expect(runs).toMatchObject([{ status: "failed", source: "bad.json" }]);
+    expect(runs[0]?.error).toContain("$[14].paper.id");
+  });
+
+  it("rolls back the whole digest when the database fails part-way", async () => {
+    const { db } = database;
+    // A real failure inside the transaction, after some rows of the digest were written.
+    const victim = fixtureItems()[20].title.replace(/'/g, "''");
+    if (provider === "sqlite") {
+      await db.$executeRawUnsafe(
+        `CREATE TRIGGER "fail_one" BEFORE INSERT ON "DayEntry" WHEN NEW."rank" = 21
+         BEGIN SELECT RAISE(ABORT, 'injected failure'); END`,
+      );
+    } else {
+      await db.$executeRawUnsafe(
+        `CREATE FUNCTION fail_one() RETURNS trigger AS $$ BEGIN
+           IF NEW."rank" = 21 THEN RAISE EXCEPTION 'injected failure'; END IF; RETURN NEW; END $$
+         LANGUAGE plpgsql`,
+      );
+      await db.$executeRawUnsafe(
+        `CREATE TRIGGER "fail_one" BEFORE INSERT ON "DayEntry" FOR EACH ROW EXECUTE FUNCTION fail_one()`,
+      );
+    }
+    expect(victim).toBeTruthy();
+    const report = await run({ [JSON_FIXTURE]: json });
+    expect(report.failed).toBe(1);
+    const file = report.files[0];
+    expect(file?.status === "failed" && file.error).toContain("injected failure");
+    expect(await countData(db)).toEqual(EMPTY);
+    expect(await db.ingestRun.findMany()).toMatchObject([{ status: "failed" }]);
+  });
+
+  it("dry-run reports what it would do and writes nothing", async () => {
+    const report = await run({ [JSON_FIXTURE]: json, [TEXT_FIXTURE]: text }, { dryRun: true });
+    expect(report.files.map((f) => f.status)).toEqual(["dry-run", "dry-run"]);
+    expect(report.papersNew).toBe(63);
+    expect(await countData(database.db)).toEqual(EMPTY);
+    expect(await database.db.ingestRun.count()).toBe(0);
+  });
+
+  it("ingests a batch in date order, and one bad file does not undo the others", async () => {
+    const items = fixtureItems();
+    const day26 = items.slice(0, 2).map((item: ApiItem) => ({
+      ...item,
+      publishedAt: "2024-10-26T01:00:00.000Z",
+      paper: { ...item.paper, upvotes: item.paper.upvotes + 3, submittedOnDailyAt: undefined },
+    }));
+    const report = await run({
+      "b-2024-10-26.json": JSON.stringify(day26),
+      "broken.json": json.slice(0, json.length / 2),
+      "a-2024-10-25.json": json,
+    });
+    expect(report.files.map((f) => [f.source, f.status])).toEqual([
+      ["broken.json", "failed"],
+      ["a-2024-10-25.json", "succeeded"],
+      ["b-2024-10-26.json", "succeeded"],
+    ]);
+    const paper = await database.db.paper.findUniqueOrThrow({ where: { arxivId: items[0].paper.id } });
+    expect(paper.upvotes).toBe(items[0].paper.upvotes + 3);
+    expect(await database.db.paper.count()).toBe(29);
+  });
+
+  describe("malformed and hostile inputs: a clear error, nothing written", () => {
+    const cases: [string, string | Buffer, RegExp][] = [
+      ["empty.json", "", /empty\.json: .*empty/],
+      ["blank.txt", "  \n\n \n", /blank\.txt: .*empty/],
+      ["truncated.json", json.slice(0, 5000), /truncated\.json:\d+:\d+: /],
+      [
+        "wrong-types.json",
+        JSON.stringify([{ ...fixtureItems()[0], paper: { ...fixtureItems()[0].paper, upvotes: "64" } }]),
+        /wrong-types\.json: \$\[0\]\.paper\.upvotes: .*number/,
+      ],
+      ["object.json", JSON.stringify({ papers: [] }), /object\.json: .*array/],
+      ["binary.txt", Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d]), /binary\.txt/],
+      [
+        "feb30.txt",
+        textDigest("Mar 2", [{ title: "T", abstract: "A.", authors: 2, date: "Feb 30" }]),
+        /feb30\.txt:\d+: .*Feb 30/,
+      ],
+      ["huge-line.txt", `Dec 10\n\n${"x".repeat(10 * 1024 * 1024)}\n`, /huge-line\.txt:3: .*10485760/],
+      [
+        "cut.txt",
+        text.slice(0, text.indexOf("  • 6 authors")),
+        /cut\.txt:\d+: .*incomplete/,
+      ],
+    ];
+    it.each(cases)("%s", async (source, content, expected) => {
+      const report = await run({ [source]: content });
+      expect(report.failed).toBe(1);
+      const file = report.files[0];
+      expect(file?.status).toBe("failed");
+      expect(file?.status === "failed" && file.error).toMatch(expected);
+      expect(await countData(database.db)).toEqual(EMPTY);
+      const runs = await database.db.ingestRun.findMany();
+      expect(runs).toMatchObject([{ status: "failed", source }]);
+    });
+  });
+});

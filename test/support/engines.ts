@@ -1,0 +1,87 @@
+/**
+ * The databases every suite runs on: a real SQLite file, and the real PostgreSQL server at
+ * TEST_POSTGRES_URL (default postgresql://postgres@127.0.0.1:5432/postgres) when one answers.
+ * With REQUIRE_POSTGRES=1 (CI) a missing server is a failure, never a skip.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pg from "pg";
+import { connect, type Database } from "../../src/db/client.ts";
+import { type DatabaseTarget, type Provider, parseDatabaseUrl } from "../../src/db/target.ts";
+
+export const POSTGRES_ADMIN_URL =
+  process.env.TEST_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
+
+async function postgresAnswers(): Promise<boolean> {
+  const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+export const postgresAvailable = await postgresAnswers();
+if (!postgresAvailable && process.env.REQUIRE_POSTGRES === "1") {
+  throw new Error(`REQUIRE_POSTGRES=1 but no PostgreSQL server answers at ${POSTGRES_ADMIN_URL}`);
+}
+
+/** The engines to run on; PostgreSQL is left out (and said so by the global setup) when absent. */
+export const ENGINES: Provider[] = postgresAvailable ? ["sqlite", "postgresql"] : ["sqlite"];
+
+export interface TestDatabase extends Database {
+  /** Drops the database (PostgreSQL) or deletes its file (SQLite). */
+  destroy(): Promise<void>;
+}
+
+/** A fresh, migrated database of the given engine: its own file, or its own PostgreSQL database. */
+export async function createTestTarget(provider: Provider): Promise<{
+  target: DatabaseTarget;
+  drop: () => Promise<void>;
+}> {
+  if (provider === "sqlite") {
+    const dir = mkdtempSync(join(tmpdir(), "papergraph-test-"));
+    return {
+      target: parseDatabaseUrl(`file:${join(dir, "test.db")}`),
+      drop: async () => rmSync(dir, { recursive: true, force: true }),
+    };
+  }
+  const name = `papergraph_test_${randomBytes(6).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${name}"`);
+  await admin.end();
+  const url = new URL(POSTGRES_ADMIN_URL);
+  url.pathname = `/${name}`;
+  return {
+    target: parseDatabaseUrl(url.toString()),
+    drop: async () => {
+      const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await client.end();
+    },
+  };
+}
+
+/** A fresh database, migrated and connected. */
+export async function createTestDatabase(provider: Provider): Promise<TestDatabase> {
+  const { target, drop } = await createTestTarget(provider);
+  if (provider === "postgresql") {
+    const { migrate } = await import("../../src/db/migrate.ts");
+    await migrate(target);
+  }
+  const database = await connect(target);
+  return {
+    ...database,
+    destroy: async () => {
+      await database.close();
+      await drop();
+    },
+  };
+}
