@@ -13,7 +13,14 @@
  * Migrations are applied by src/db/migrate.ts, at start (SQLite) or with `papergraph migrate`.
  */
 import { execFileSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -78,17 +85,16 @@ async function postgresReachable(): Promise<boolean> {
 async function availableProviders(): Promise<Provider[]> {
   if (await postgresReachable()) return [...PROVIDERS];
   if (process.env.REQUIRE_POSTGRES === "1") {
-    throw new Error(`PostgreSQL is required (REQUIRE_POSTGRES=1) but ${POSTGRES_URL} did not answer`);
+    throw new Error(
+      `PostgreSQL is required (REQUIRE_POSTGRES=1) but ${POSTGRES_URL} did not answer`,
+    );
   }
   console.warn(`skipped postgresql: ${POSTGRES_URL} did not answer`);
   return ["sqlite"];
 }
 
 function timestamp(): string {
-  return new Date()
-    .toISOString()
-    .replace(/[-:T]/g, "")
-    .slice(0, 14);
+  return new Date().toISOString().replace(/[-:T]/g, "").slice(0, 14);
 }
 
 async function newMigration(name: string | undefined): Promise<void> {
@@ -96,7 +102,9 @@ async function newMigration(name: string | undefined): Promise<void> {
     throw new Error("usage: npm run migrate:new -- <name>   (lower case, digits and _ only)");
   }
   if (!(await postgresReachable())) {
-    throw new Error(`authoring a migration needs a PostgreSQL server: ${POSTGRES_URL} did not answer`);
+    throw new Error(
+      `authoring a migration needs a PostgreSQL server: ${POSTGRES_URL} did not answer`,
+    );
   }
   const from = existsSync(SNAPSHOT) ? readFileSync(SNAPSHOT, "utf8") : null;
   const to = readModels();

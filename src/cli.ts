@@ -59,11 +59,15 @@ async function ingestCommand(args: string[]): Promise<number> {
   for (const path of positionals) {
     try {
       const paths = path !== "-" && statSync(path).isDirectory() ? listDigestFiles(path) : [path];
-      if (paths.length === 0) unreadable.push(`${path}: no .txt or .json digests in this directory`);
+      if (paths.length === 0)
+        unreadable.push(`${path}: no .txt or .json digests in this directory`);
       for (const file of paths) inputs.push(readInput(file));
     } catch (error) {
       if (error instanceof DigestError) unreadable.push(error.message);
-      else unreadable.push(`${path}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file or directory" : (error as Error).message}`);
+      else
+        unreadable.push(
+          `${path}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file or directory" : (error as Error).message}`,
+        );
     }
   }
   if (unreadable.length > 0) {
@@ -81,7 +85,9 @@ async function ingestCommand(args: string[]): Promise<number> {
       { format, date: values.date, dryRun: values["dry-run"], force: values.force },
       values.json ? undefined : progressBar(),
     );
-    console.log(values.json ? JSON.stringify(report, null, 2) : formatReport(report, values.verbose));
+    console.log(
+      values.json ? JSON.stringify(report, null, 2) : formatReport(report, values.verbose),
+    );
     return report.failed > 0 || unreadable.length > 0 ? 1 : 0;
   } finally {
     await close();
@@ -99,7 +105,9 @@ async function migrateCommand(args: string[]): Promise<number> {
     return missing.length ? 1 : 0;
   }
   const applied = await migrate(database);
-  console.log(applied.length ? `applied to ${where}: ${applied.join(", ")}` : `${where} is up to date`);
+  console.log(
+    applied.length ? `applied to ${where}: ${applied.join(", ")}` : `${where} is up to date`,
+  );
   return 0;
 }
 
@@ -121,7 +129,10 @@ async function main(argv: string[]): Promise<number> {
         throw new UsageError(`unknown command "${command}"`);
     }
   } catch (error) {
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+    if (
+      error instanceof UsageError ||
+      (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")
+    ) {
       console.error(`papergraph: ${(error as Error).message}\n\n${USAGE}`);
       return 2;
     }

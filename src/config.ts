@@ -1,5 +1,5 @@
 /** Configuration from the environment, validated once, with a clear message for each wrong value. */
-import { DEFAULT_DATABASE_URL, type DatabaseTarget, parseDatabaseUrl } from "./db/target.ts";
+import { type DatabaseTarget, DEFAULT_DATABASE_URL, parseDatabaseUrl } from "./db/target.ts";
 
 export class ConfigError extends Error {
   override name = "ConfigError";

@@ -1,7 +1,7 @@
 /** The ingest job against real databases: SQLite files and the PostgreSQL server. */
 import { readFileSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ENGINES, type TestDatabase, createTestDatabase } from "./support/engines.ts";
+import { createTestDatabase, ENGINES, type TestDatabase } from "./support/engines.ts";
 import {
   type ApiItem,
   countData,
@@ -17,8 +17,12 @@ const text = readFileSync(TEXT_FIXTURE, "utf8");
 const json = readFileSync(JSON_FIXTURE, "utf8");
 
 /** A page-text digest written from parts, the way the page prints it. */
-function textDigest(day: string, papers: { title: string; abstract: string; authors: number; date: string }[]) {
-  const head = "new\n\nGet trending papers in your email inbox!\n\nSubscribe\n\nDaily Papers\n\nbyAK and the research community\n\n";
+function textDigest(
+  day: string,
+  papers: { title: string; abstract: string; authors: number; date: string }[],
+) {
+  const head =
+    "new\n\nGet trending papers in your email inbox!\n\nSubscribe\n\nDaily Papers\n\nbyAK and the research community\n\n";
   return `${head}${day}\n\n${papers
     .map((p) => `${p.title}\n\n${p.abstract}\n\n  • ${p.authors} authors\n·\n${p.date}\n`)
     .join("\n")}`;
@@ -85,7 +89,10 @@ describe.each(ENGINES)("ingest on %s", (provider) => {
     const items = fixtureItems();
     const { db } = database;
     const papers = await db.paper.findMany({
-      include: { authors: { orderBy: { position: "asc" }, include: { author: true } }, dayEntries: true },
+      include: {
+        authors: { orderBy: { position: "asc" }, include: { author: true } },
+        dayEntries: true,
+      },
     });
     expect(papers).toHaveLength(items.length);
     const day = await db.day.findUniqueOrThrow({ where: { date: "2024-10-25" } });
@@ -122,7 +129,10 @@ describe.each(ENGINES)("ingest on %s", (provider) => {
         new Date(p.submittedOnDailyAt ?? item.publishedAt).toISOString(),
       );
     });
-    const hidden = await db.paperAuthor.findMany({ where: { hidden: true }, include: { paper: true } });
+    const hidden = await db.paperAuthor.findMany({
+      where: { hidden: true },
+      include: { paper: true },
+    });
     expect(hidden.map((h) => h.paper.arxivId)).toEqual(["2410.17897"]);
   });
 
@@ -180,7 +190,10 @@ describe.each(ENGINES)("ingest on %s", (provider) => {
     expect(partial.failed).toBe(0);
     expect(partial.entriesKept).toBe(28);
     const { db } = database;
-    const entries = await db.dayEntry.findMany({ orderBy: { rank: "asc" }, include: { paper: true } });
+    const entries = await db.dayEntry.findMany({
+      orderBy: { rank: "asc" },
+      include: { paper: true },
+    });
     expect(entries).toHaveLength(29);
     expect(entries[0]).toMatchObject({ rank: 1, inLatestDigest: true });
     expect(entries[0]?.paper.arxivId).toBe(items[3].paper.id);
@@ -192,7 +205,10 @@ describe.each(ENGINES)("ingest on %s", (provider) => {
 
     // The full digest again restores the full ranking.
     await run({ [JSON_FIXTURE]: json }, { force: true });
-    const restored = await db.dayEntry.findMany({ orderBy: { rank: "asc" }, include: { paper: true } });
+    const restored = await db.dayEntry.findMany({
+      orderBy: { rank: "asc" },
+      include: { paper: true },
+    });
     expect(restored.map((e) => e.paper.arxivId)).toEqual(items.map((i: ApiItem) => i.paper.id));
     expect(restored.every((e) => e.inLatestDigest)).toBe(true);
   });
@@ -213,7 +229,10 @@ describe.each(ENGINES)("ingest on %s", (provider) => {
     expect(await db.dayEntry.count()).toBe(32);
     const twice = await db.paper.findUniqueOrThrow({
       where: { arxivId: items[0].paper.id },
-      include: { dayEntries: { include: { day: true } }, upvoteHistory: { orderBy: { seenOn: "asc" } } },
+      include: {
+        dayEntries: { include: { day: true } },
+        upvoteHistory: { orderBy: { seenOn: "asc" } },
+      },
     });
     expect(twice.dayEntries.map((e) => e.day.date).sort()).toEqual(["2024-10-25", "2024-10-26"]);
     expect(twice.upvotes).toBe(items[0].paper.upvotes + 1);
@@ -282,7 +301,10 @@ describe.each(ENGINES)("ingest on %s", (provider) => {
     const items = fixtureItems();
     const { db } = database;
     const id = items[0].paper.id;
-    await db.paper.update({ where: { arxivId: id }, data: { localUpvotes: 2, upvotes: { increment: 2 } } });
+    await db.paper.update({
+      where: { arxivId: id },
+      data: { localUpvotes: 2, upvotes: { increment: 2 } },
+    });
     items[0].paper.upvotes += 7;
     await run({ "later.json": JSON.stringify(items) });
     const paper = await db.paper.findUniqueOrThrow({ where: { arxivId: id } });
@@ -359,7 +381,9 @@ describe.each(ENGINES)("ingest on %s", (provider) => {
       ["a-2024-10-25.json", "succeeded"],
       ["b-2024-10-26.json", "succeeded"],
     ]);
-    const paper = await database.db.paper.findUniqueOrThrow({ where: { arxivId: items[0].paper.id } });
+    const paper = await database.db.paper.findUniqueOrThrow({
+      where: { arxivId: items[0].paper.id },
+    });
     expect(paper.upvotes).toBe(items[0].paper.upvotes + 3);
     expect(await database.db.paper.count()).toBe(29);
   });
@@ -371,22 +395,28 @@ describe.each(ENGINES)("ingest on %s", (provider) => {
       ["truncated.json", json.slice(0, 5000), /truncated\.json:\d+:\d+: /],
       [
         "wrong-types.json",
-        JSON.stringify([{ ...fixtureItems()[0], paper: { ...fixtureItems()[0].paper, upvotes: "64" } }]),
+        JSON.stringify([
+          { ...fixtureItems()[0], paper: { ...fixtureItems()[0].paper, upvotes: "64" } },
+        ]),
         /wrong-types\.json: \$\[0\]\.paper\.upvotes: .*number/,
       ],
       ["object.json", JSON.stringify({ papers: [] }), /object\.json: .*array/],
-      ["binary.txt", Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d]), /binary\.txt/],
+      [
+        "binary.txt",
+        Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d]),
+        /binary\.txt/,
+      ],
       [
         "feb30.txt",
         textDigest("Mar 2", [{ title: "T", abstract: "A.", authors: 2, date: "Feb 30" }]),
         /feb30\.txt:\d+: .*Feb 30/,
       ],
-      ["huge-line.txt", `Dec 10\n\n${"x".repeat(10 * 1024 * 1024)}\n`, /huge-line\.txt:3: .*10485760/],
       [
-        "cut.txt",
-        text.slice(0, text.indexOf("  • 6 authors")),
-        /cut\.txt:\d+: .*incomplete/,
+        "huge-line.txt",
+        `Dec 10\n\n${"x".repeat(10 * 1024 * 1024)}\n`,
+        /huge-line\.txt:3: .*10485760/,
       ],
+      ["cut.txt", text.slice(0, text.indexOf("  • 6 authors")), /cut\.txt:\d+: .*incomplete/],
     ];
     it.each(cases)("%s", async (source, content, expected) => {
       const report = await run({ [source]: content });

@@ -33,6 +33,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
     // WAL lets readers and one writer work at once, across processes; it persists in the file.
     await db.$queryRawUnsafe("PRAGMA journal_mode = WAL");
     await db.$queryRawUnsafe("PRAGMA synchronous = NORMAL");
+    await db.$queryRawUnsafe("PRAGMA cache_size = -65536");
     await db.$queryRawUnsafe("PRAGMA foreign_keys = ON");
   } else {
     const adapter = new PrismaPg({ connectionString: target.url });

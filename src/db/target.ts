@@ -21,7 +21,8 @@ export const DEFAULT_DATABASE_URL = "file:./data/papergraph.db";
 export function parseDatabaseUrl(url: string): DatabaseTarget {
   if (url.startsWith("file:")) {
     const path = url.slice("file:".length).replace(/\?.*$/, "");
-    if (!path) throw new Error(`DATABASE_URL "${url}" names no file (expected file:./data/papergraph.db)`);
+    if (!path)
+      throw new Error(`DATABASE_URL "${url}" names no file (expected file:./data/papergraph.db)`);
     return { provider: "sqlite", url, file: isAbsolute(path) ? path : resolve(path) };
   }
   if (/^postgres(ql)?:\/\//.test(url)) {

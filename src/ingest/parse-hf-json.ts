@@ -47,7 +47,10 @@ const url = z
   .max(LIMITS.urlChars)
   .refine(isHttpUrl, { message: "expected an http(s) URL" });
 
-/** A short identifier or name; ids and names share the author-name limit. */
+/**
+ * A short identifier or name; ids and names share the author-name limit. LIMITS has no entry for
+ * keyword or media lists, so the per-paper author limit bounds them too.
+ */
 const name = z.string().max(LIMITS.authorNameChars);
 const count = z.number().int().nonnegative();
 

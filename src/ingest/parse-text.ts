@@ -155,10 +155,7 @@ export function parseTextDigest(text: string, options: ParseOptions): Digest {
     seen.set(key, titleLine.n);
 
     if (papers.length >= LIMITS.papersPerDigest) {
-      fail(
-        titleLine.n,
-        `more than ${LIMITS.papersPerDigest} papers (limit ${LIMITS.papersPerDigest})`,
-      );
+      fail(titleLine.n, `the digest lists more than ${LIMITS.papersPerDigest} papers (the limit)`);
     }
     const { codeUrl, projectUrl } = extractLinks(abstract);
     papers.push({

@@ -24,7 +24,13 @@ function describe(file: FileReport): string {
 export function formatReport(report: IngestReport, verbose = false): string {
   const lines: string[] = [];
   for (const file of report.files) {
-    if (verbose || report.files.length <= LIST_ALL_UP_TO || file.status === "failed" || file.status === "skipped" || ("entriesKept" in file && file.entriesKept > 0)) {
+    if (
+      verbose ||
+      report.files.length <= LIST_ALL_UP_TO ||
+      file.status === "failed" ||
+      file.status === "skipped" ||
+      ("entriesKept" in file && file.entriesKept > 0)
+    ) {
       lines.push(describe(file));
     }
   }

@@ -137,11 +137,22 @@ async function ingestParsed(
 
   if (!digest) {
     const run = options.dryRun ? null : await record({ status: "failed", error: parsed.error });
-    return { ...base, runId: run?.id ?? null, status: "failed", error: parsed.error, seconds: elapsed() };
+    return {
+      ...base,
+      runId: run?.id ?? null,
+      status: "failed",
+      error: parsed.error,
+      seconds: elapsed(),
+    };
   }
   if (!options.dryRun && !options.force) {
     const previous = await db.ingestRun.findFirst({
-      where: { contentHash: hash, status: "succeeded", digestDate: digest.date, format: digest.format },
+      where: {
+        contentHash: hash,
+        status: "succeeded",
+        digestDate: digest.date,
+        format: digest.format,
+      },
       orderBy: { id: "desc" },
       select: { id: true },
     });

@@ -32,7 +32,9 @@ export async function dumpData(db: Db) {
   return {
     papers: await db.paper.findMany({ orderBy: { id: "asc" } }),
     authors: await db.author.findMany({ orderBy: { id: "asc" } }),
-    paperAuthors: await db.paperAuthor.findMany({ orderBy: [{ paperId: "asc" }, { position: "asc" }] }),
+    paperAuthors: await db.paperAuthor.findMany({
+      orderBy: [{ paperId: "asc" }, { position: "asc" }],
+    }),
     days: await db.day.findMany({ orderBy: { id: "asc" } }),
     entries: await db.dayEntry.findMany({ orderBy: [{ dayId: "asc" }, { paperId: "asc" }] }),
     snapshots: await db.upvoteSnapshot.findMany({ orderBy: { id: "asc" } }),

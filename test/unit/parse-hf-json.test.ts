@@ -1,7 +1,11 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parseDigest } from "../../src/ingest/parse.ts";
-import { jsonPath, jsonSyntaxErrorOffset, parseHfJsonDigest } from "../../src/ingest/parse-hf-json.ts";
+import {
+  jsonPath,
+  jsonSyntaxErrorOffset,
+  parseHfJsonDigest,
+} from "../../src/ingest/parse-hf-json.ts";
 import { DigestError, LIMITS } from "../../src/ingest/types.ts";
 
 const FIXTURE_TEXT = readFileSync(
@@ -91,7 +95,10 @@ describe("parseHfJsonDigest: the real API fixture", () => {
     raw.forEach((item, i) => {
       const paper = digest.papers[i];
       expect(typeof item.paper.id).toBe("string");
-      const abstract = item.paper.summary.split(/\s*\n\s*/).join(" ").trim();
+      const abstract = item.paper.summary
+        .split(/\s*\n\s*/)
+        .join(" ")
+        .trim();
       const links = [...abstract.matchAll(/https:\/\/github\.com\/[\w./-]+?(?=[.,)]?(?:\s|$))/g)];
       expect(paper).toEqual({
         rank: i + 1,
@@ -136,7 +143,10 @@ describe("parseHfJsonDigest: the real API fixture", () => {
       ["Zhiyun Jiang", false],
       ["Zhenzhong Lan", false],
     ]);
-    expect(paper?.authors?.[0]).toMatchObject({ status: "claimed_verified", hfUsername: "Zcchill" });
+    expect(paper?.authors?.[0]).toMatchObject({
+      status: "claimed_verified",
+      hfUsername: "Zcchill",
+    });
     const hidden = digest.papers.flatMap((p) => (p.authors ?? []).filter((a) => a.hidden));
     expect(hidden).toHaveLength(1);
   });
@@ -150,7 +160,9 @@ describe("parseHfJsonDigest: the real API fixture", () => {
     expect(first?.titleKey).toBe(
       "breaking the memory barrier near infinite batch size scaling for contrastive loss",
     );
-    expect(first?.abstract).toMatch(/^Contrastive loss is a powerful approach for representation learning, where larger batch sizes/);
+    expect(first?.abstract).toMatch(
+      /^Contrastive loss is a powerful approach for representation learning, where larger batch sizes/,
+    );
     expect(first?.abstract).not.toMatch(/\n| {2}/);
     expect(first?.authors?.map((a) => a.hfUsername)).toEqual([
       "ClownRat",
@@ -197,7 +209,11 @@ describe("parseHfJsonDigest: mapping", () => {
       summary: "Code: https://github.com/other/x. Page https://example.org/p.",
     });
     full.mediaUrls = ["https://cdn.example.org/a.png"];
-    full.paper.authors[0] = { ...full.paper.authors[0], status: "claimed_verified", user: { user: "ada" } } as RawAuthor;
+    full.paper.authors[0] = {
+      ...full.paper.authors[0],
+      status: "claimed_verified",
+      user: { user: "ada" },
+    } as RawAuthor;
     const [paper] = parse([full]).papers;
     expect(paper).toMatchObject({
       arxivId: "2410.00001",
@@ -257,7 +273,10 @@ describe("parseHfJsonDigest: mapping", () => {
   });
 
   it("finds the digest day from --date, then the submission days, then the file name", () => {
-    const spread = [item("2410.00001", "2024-10-24T23:00:00Z"), item("2410.00002", "2024-10-25T01:00:00Z")];
+    const spread = [
+      item("2410.00001", "2024-10-24T23:00:00Z"),
+      item("2410.00002", "2024-10-25T01:00:00Z"),
+    ];
     expect(parse(spread, { date: "2024-10-26" }).date).toBe("2024-10-26");
     expect(parse([spread[0]]).date).toBe("2024-10-24");
     expect(parse(spread, { source: "data/2024-10-25.json" }).date).toBe("2024-10-25");
@@ -288,11 +307,20 @@ describe("parseHfJsonDigest: errors", () => {
     );
     expect(error.where).toBe("$[2].paper.id");
     expect(error.problem).toBe("expected a string, got number 2503.0213");
-    expect(error.message).toBe("daily.json: $[2].paper.id: expected a string, got number 2503.0213");
+    expect(error.message).toBe(
+      "daily.json: $[2].paper.id: expected a string, got number 2503.0213",
+    );
   });
 
   it("rejects ids that are not arXiv ids", () => {
-    for (const id of ["2410.1724", "arXiv:2410.17243", "2413.12345", "2410.17243v0", " 2410.17243", "abc"]) {
+    for (const id of [
+      "2410.1724",
+      "arXiv:2410.17243",
+      "2413.12345",
+      "2410.17243v0",
+      " 2410.17243",
+      "abc",
+    ]) {
       const error = fixtureError((items) => {
         (items[3] as RawItem).paper.id = id;
       });
@@ -333,7 +361,7 @@ describe("parseHfJsonDigest: errors", () => {
     expect(name.problem).toBe("expected a string, got number 2503.0213");
 
     const hidden = fixtureError((items) => {
-      delete (((items[0] as RawItem).paper.authors[1] as RawAuthor) as Partial<RawAuthor>).hidden;
+      delete ((items[0] as RawItem).paper.authors[1] as RawAuthor as Partial<RawAuthor>).hidden;
     });
     expect(hidden.where).toBe("$[0].paper.authors[1].hidden");
     expect(hidden.problem).toBe("expected true or false, got nothing (the field is missing)");
@@ -351,7 +379,9 @@ describe("parseHfJsonDigest: errors", () => {
       (items[9] as RawItem).thumbnail = "javascript:alert(1)";
     });
     expect(error.where).toBe("$[4].numComments");
-    expect(error.problem).toBe("expected a non-negative integer, got number -2 (and 2 more problems)");
+    expect(error.problem).toBe(
+      "expected a non-negative integer, got number -2 (and 2 more problems)",
+    );
   });
 
   it("rejects invalid or non-ISO dates", () => {
@@ -359,7 +389,9 @@ describe("parseHfJsonDigest: errors", () => {
       (items[2] as RawItem).paper.publishedAt = "2024-02-30T10:00:00.000Z";
     });
     expect(feb30.where).toBe("$[2].paper.publishedAt");
-    expect(feb30.problem).toBe('invalid date "2024-02-30T10:00:00.000Z": February has 29 days in 2024');
+    expect(feb30.problem).toBe(
+      'invalid date "2024-02-30T10:00:00.000Z": February has 29 days in 2024',
+    );
 
     const words = fixtureError((items) => {
       (items[2] as RawItem).publishedAt = "Oct 25, 2024";
@@ -396,11 +428,14 @@ describe("parseHfJsonDigest: errors", () => {
     expect(abstract.problem).toMatch(/^abstract is 62499 characters long \(limit 50000\)$/);
 
     const authors = fixtureError((items) => {
-      (items[1] as RawItem).paper.authors = Array.from({ length: LIMITS.authorsPerPaper + 1 }, (_, i) => ({
-        _id: `id${i}`,
-        name: `Author ${i}`,
-        hidden: false,
-      }));
+      (items[1] as RawItem).paper.authors = Array.from(
+        { length: LIMITS.authorsPerPaper + 1 },
+        (_, i) => ({
+          _id: `id${i}`,
+          name: `Author ${i}`,
+          hidden: false,
+        }),
+      );
     });
     expect(authors.where).toBe("$[1].paper.authors");
     expect(authors.problem).toBe("too many items: 5001 (limit 5000)");
@@ -417,14 +452,18 @@ describe("parseHfJsonDigest: errors", () => {
     expect(url.where).toBe("$[1].thumbnail");
     expect(url.problem).toMatch(/^too long: 2020 characters \(limit 2000\)/);
 
-    const many = Array.from({ length: LIMITS.papersPerDigest + 1 }, (_, i) => item(`2410.${String(i).padStart(5, "0")}`));
+    const many = Array.from({ length: LIMITS.papersPerDigest + 1 }, (_, i) =>
+      item(`2410.${String(i).padStart(5, "0")}`),
+    );
     const papers = errorOf(() => parse(many));
     expect(papers.where).toBe("$");
     expect(papers.problem).toBe("lists 10001 papers (limit 10000)");
   });
 
   it("rejects the same paper twice, naming both paths", () => {
-    const error = errorOf(() => parse([item("2410.00001"), item("2410.00002"), item("2410.00001v2")]));
+    const error = errorOf(() =>
+      parse([item("2410.00001"), item("2410.00002"), item("2410.00001v2")]),
+    );
     expect(error.where).toBe("$[2].paper.id");
     expect(error.problem).toBe("paper 2410.00001 is listed twice (also at $[0].paper.id)");
   });
@@ -464,7 +503,9 @@ describe("parseHfJsonDigest: JSON syntax errors", () => {
     expect(error.where).toBe("line 1, column 22");
     const end = errorOf(() => parseHfJsonDigest("[\n  {\n", { source: "x.json" }));
     expect(end.where).toBe("line 2, column 4");
-    expect(end.problem).toMatch(/^invalid JSON: the input ends in the middle of a value \(truncated file\?\)/);
+    expect(end.problem).toMatch(
+      /^invalid JSON: the input ends in the middle of a value \(truncated file\?\)/,
+    );
   });
 
   it("locates errors V8 reports without a position", () => {
@@ -475,7 +516,9 @@ describe("parseHfJsonDigest: JSON syntax errors", () => {
   });
 
   it("uses V8's position when it gives one", () => {
-    const error = errorOf(() => parseHfJsonDigest('[\n  {"a": 1} {"b": 2}\n]', { source: "x.json" }));
+    const error = errorOf(() =>
+      parseHfJsonDigest('[\n  {"a": 1} {"b": 2}\n]', { source: "x.json" }),
+    );
     expect(error.where).toBe("line 2, column 12");
     expect(error.problem).toMatch(/^invalid JSON: Expected ',' or ']' after array element near /);
   });

@@ -91,9 +91,9 @@ describe("parseTextDigest: the real page-text fixture", () => {
       ...TEXT_NULLS,
       rank: 1,
       location: "line 13",
-      title:
-        "Multi-task Self-supervised Graph Neural Networks Enable Stronger Task Generalization",
-      titleKey: "multi task self supervised graph neural networks enable stronger task generalization",
+      title: "Multi-task Self-supervised Graph Neural Networks Enable Stronger Task Generalization",
+      titleKey:
+        "multi task self supervised graph neural networks enable stronger task generalization",
       abstract: FIXTURE_LINES[14],
       authorCount: 7,
       publishedAt: new Date("2022-10-05T00:00:00.000Z"),
@@ -135,12 +135,16 @@ describe("parseTextDigest: the real page-text fixture", () => {
       publishedAt: new Date("2025-08-01T00:00:00Z"),
       upvotes: 0,
     });
-    expect(byTitle("Unified Work Embeddings").publishedAt).toEqual(new Date("2025-11-11T00:00:00Z"));
+    expect(byTitle("Unified Work Embeddings").publishedAt).toEqual(
+      new Date("2025-11-11T00:00:00Z"),
+    );
     expect(byTitle("Scalable Attentive").publishedAt).toEqual(new Date("2019-08-14T00:00:00Z"));
   });
 
   it("sums upvotes and author counts as the page shows them", () => {
-    expect(digest.papers.reduce((sum, p) => sum + p.upvotes, 0)).toBe(3 + 4 + 2 + 4 + 3 + 2 + 2 + 3);
+    expect(digest.papers.reduce((sum, p) => sum + p.upvotes, 0)).toBe(
+      3 + 4 + 2 + 4 + 3 + 2 + 2 + 3,
+    );
     expect(digest.papers.filter((p) => p.authorCount === 10)).toHaveLength(4);
   });
 
@@ -315,7 +319,9 @@ describe("parseTextDigest: errors", () => {
     const error = errorOf(() => parse(text));
     expect(error.where).toBe("line 15");
     expect(error.problem).toBe('invalid date "Feb 30": February has 28 days in 2025');
-    expect(error.message).toBe('digest.txt:15: invalid date "Feb 30": February has 28 days in 2025');
+    expect(error.message).toBe(
+      'digest.txt:15: invalid date "Feb 30": February has 28 days in 2025',
+    );
 
     const withYear = errorOf(() => parse(good.replace("Oct 5, 2022", "Feb 30, 2024 5")));
     expect(withYear.problem).toBe('invalid date "Feb 30, 2024 5": February has 29 days in 2024');
@@ -336,7 +342,9 @@ describe("parseTextDigest: errors", () => {
   it("rejects an unknown month or an unreadable date line", () => {
     const month = errorOf(() => parse(good.replace("Oct 5, 2022", "Okt 5, 2022")));
     expect(month.where).toBe("line 15");
-    expect(month.problem).toMatch(/got "Okt 5, 2022" \(unknown month "Okt"; expected Jan \.\.\. Dec\)/);
+    expect(month.problem).toMatch(
+      /got "Okt 5, 2022" \(unknown month "Okt"; expected Jan \.\.\. Dec\)/,
+    );
 
     const garbage = errorOf(() => parse(good.replace("Oct 5, 2022", "yesterday")));
     expect(garbage.where).toBe("line 15");
