@@ -5,8 +5,9 @@
 import { statSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "./config.ts";
-import { connect } from "./db/client.ts";
+import { ensureMigrated } from "./db/client.ts";
 import { migrate, pendingPostgres } from "./db/migrate.ts";
+import { openSqlClient } from "./db/sql.ts";
 import { redact } from "./db/target.ts";
 import { progressBar } from "./ingest/progress.ts";
 import { formatReport } from "./ingest/report.ts";
@@ -76,11 +77,11 @@ async function ingestCommand(args: string[]): Promise<number> {
   }
 
   const { database } = loadConfig();
-  const { db, target, close } = await connect(database);
+  await ensureMigrated(database);
+  const sql = openSqlClient(database);
   try {
     const report = await ingest(
-      db,
-      target.provider,
+      sql,
       inputs,
       { format, date: values.date, dryRun: values["dry-run"], force: values.force },
       values.json ? undefined : progressBar(),
@@ -90,7 +91,7 @@ async function ingestCommand(args: string[]): Promise<number> {
     );
     return report.failed > 0 || unreadable.length > 0 ? 1 : 0;
   } finally {
-    await close();
+    await sql.close();
   }
 }
 

@@ -37,7 +37,7 @@ describe.each(ENGINES)("ingest on %s", (provider) => {
     await database.destroy();
   });
   const run = (files: Record<string, string | Buffer>, options = {}) =>
-    ingestBytes(database.db, provider, files, options);
+    ingestBytes(database.sql, files, options);
 
   it("loads the page-text fixture: 34 papers with counts, dates and upvotes", async () => {
     const report = await run({ [TEXT_FIXTURE]: text });

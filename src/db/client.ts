@@ -2,20 +2,16 @@
  * The one module that owns the Prisma client. Both engines' generated clients have the same model
  * API (they come from one model source), so the app is typed with the SQLite client's types.
  */
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
 import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient as PostgresClient } from "../generated/prisma/postgresql/client.ts";
 import { PrismaClient as SqliteClient } from "../generated/prisma/sqlite/client.ts";
 import { migrate, pendingPostgres } from "./migrate.ts";
+import { openSqliteFile, SQLITE_BUSY_TIMEOUT_MS, SQLITE_PRAGMAS } from "./sqlite.ts";
 import type { DatabaseTarget } from "./target.ts";
 
 export type Db = SqliteClient;
 export type { Prisma } from "../generated/prisma/sqlite/client.ts";
-
-/** How long a SQLite writer waits for another process's write lock before failing (ms). */
-const SQLITE_BUSY_TIMEOUT_MS = 15_000;
 
 export interface Database {
   db: Db;
@@ -26,15 +22,13 @@ export interface Database {
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   let db: Db;
   if (target.provider === "sqlite") {
-    const file = target.file as string;
-    mkdirSync(dirname(file), { recursive: true });
-    const adapter = new PrismaBetterSqlite3({ url: file, timeout: SQLITE_BUSY_TIMEOUT_MS });
+    openSqliteFile(target.file as string).close();
+    const adapter = new PrismaBetterSqlite3({
+      url: target.file as string,
+      timeout: SQLITE_BUSY_TIMEOUT_MS,
+    });
     db = new SqliteClient({ adapter });
-    // WAL lets readers and one writer work at once, across processes; it persists in the file.
-    await db.$queryRawUnsafe("PRAGMA journal_mode = WAL");
-    await db.$queryRawUnsafe("PRAGMA synchronous = NORMAL");
-    await db.$queryRawUnsafe("PRAGMA cache_size = -65536");
-    await db.$queryRawUnsafe("PRAGMA foreign_keys = ON");
+    for (const pragma of SQLITE_PRAGMAS) await db.$queryRawUnsafe(`PRAGMA ${pragma}`);
   } else {
     const adapter = new PrismaPg({ connectionString: target.url });
     db = new PostgresClient({ adapter }) as unknown as Db;
@@ -48,6 +42,12 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
  * deploy decides when the schema changes, and this refuses to start on an unmigrated database.
  */
 export async function connect(target: DatabaseTarget): Promise<Database> {
+  await ensureMigrated(target);
+  return openDatabase(target);
+}
+
+/** SQLite: applies pending migrations. PostgreSQL: throws unless every migration was applied. */
+export async function ensureMigrated(target: DatabaseTarget): Promise<void> {
   if (target.provider === "sqlite") {
     await migrate(target);
   } else {
@@ -58,5 +58,4 @@ export async function connect(target: DatabaseTarget): Promise<Database> {
       );
     }
   }
-  return openDatabase(target);
 }

@@ -8,11 +8,10 @@
  * Concurrent starts are safe: SQLite takes the write lock first, PostgreSQL an advisory lock.
  */
 import { createHash, randomUUID } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import Sqlite from "better-sqlite3";
 import pg from "pg";
+import { openSqliteFile } from "./sqlite.ts";
 import type { DatabaseTarget, Provider } from "./target.ts";
 
 export interface Migration {
@@ -103,10 +102,8 @@ export async function migrate(
 }
 
 function migrateSqlite(file: string, migrations: Migration[]): string[] {
-  mkdirSync(dirname(file), { recursive: true });
-  const db = new Sqlite(file, { timeout: 15_000 });
+  const db = openSqliteFile(file);
   try {
-    db.pragma("journal_mode = WAL");
     db.exec(CREATE_TABLE.sqlite);
     const applied: string[] = [];
     // Table redefinitions drop and recreate tables: with foreign keys on, a DROP would cascade.

@@ -1,70 +1,229 @@
 /**
- * A thin layer for the few bulk statements Prisma's query API makes slow (multi-row inserts and
- * upserts in the ingest job). Statements are written once with `?` placeholders in the SQL both
- * engines share (quoted identifiers, `ON CONFLICT ... DO UPDATE`, `RETURNING`).
+ * A small driver-level SQL client for the ingest job's bulk writes, where Prisma's per-parameter
+ * overhead dominated (measured in bench/README.md). Statements are written once, with `?`
+ * placeholders, in the SQL both engines share (quoted identifiers, `ON CONFLICT`, `RETURNING`).
+ * Values are stored exactly as the Prisma adapters store them, so the API reads them back as usual:
+ * instants as ISO-8601 text on SQLite and as UTC `timestamp(3)` on PostgreSQL.
  */
-import type { Prisma } from "./client.ts";
-import type { Provider } from "./target.ts";
+import type Sqlite from "better-sqlite3";
+import pg from "pg";
+import { openSqliteFile } from "./sqlite.ts";
+import type { DatabaseTarget, Provider } from "./target.ts";
 
-type Queryable = Pick<Prisma.TransactionClient, "$queryRawUnsafe" | "$executeRawUnsafe">;
 export type SqlValue = string | number | boolean | Date | null;
+export type Row = Record<string, unknown>;
 
-/** Rows per multi-row statement: well under SQLite's 32,766 and PostgreSQL's 65,535 parameters. */
-const MAX_PARAMS = 30_000;
-
-export class Sql {
-  constructor(
-    private readonly client: Queryable,
-    readonly provider: Provider,
-  ) {}
-
-  private text(sql: string): string {
-    if (this.provider === "sqlite") return sql;
-    let n = 0;
-    return sql.replace(/\?/g, () => `$${++n}`);
-  }
-
-  query<T>(sql: string, params: SqlValue[] = []): Promise<T[]> {
-    return this.client.$queryRawUnsafe<T[]>(this.text(sql), ...params);
-  }
-
-  execute(sql: string, params: SqlValue[] = []): Promise<number> {
-    return this.client.$executeRawUnsafe(this.text(sql), ...params);
-  }
-
+export interface Sql {
+  readonly provider: Provider;
+  query<T = Row>(sql: string, params?: SqlValue[]): Promise<T[]>;
+  execute(sql: string, params?: SqlValue[]): Promise<number>;
   /**
-   * `INSERT INTO table (columns) VALUES (...), (...) <suffix>` in as few statements as the
-   * parameter limits allow. Returns the rows of a `RETURNING` suffix.
+   * `INSERT INTO table (columns) VALUES ... <suffix>` for many rows; returns the rows of a
+   * `RETURNING` suffix (match them to the input by a key: PostgreSQL promises no order).
    */
-  async insertMany<T = never>(
+  insertMany<T = Row>(
+    table: string,
+    columns: readonly string[],
+    rows: SqlValue[][],
+    suffix?: string,
+  ): Promise<T[]>;
+}
+
+export interface SqlClient extends Sql {
+  /**
+   * Runs `fn` in a transaction that holds the database's write lock from its first statement
+   * (SQLite `BEGIN IMMEDIATE`; a PostgreSQL advisory lock keyed by `lockKey`), so concurrent
+   * writers wait for each other instead of failing. Rolls back if `fn` throws.
+   */
+  transaction<T>(lockKey: number, fn: (sql: Sql) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** `?, ?, ?` for an `IN (...)` list. */
+export function list(values: readonly unknown[]): string {
+  return values.map(() => "?").join(", ");
+}
+
+/** Splits a list so that an `IN (...)` stays within the engines' parameter limits. */
+export function chunks<T>(items: readonly T[], size = 5_000): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Reads an instant column back: SQLite gives text, PostgreSQL a Date. */
+export function toDate(value: unknown): Date | null {
+  if (value === null || value === undefined) return null;
+  if (value instanceof Date) return value;
+  const text = String(value);
+  // `YYYY-MM-DD HH:MM:SS` (SQLite's CURRENT_TIMESTAMP) is UTC.
+  return new Date(/[zZ]|[+-]\d\d:\d\d$/.test(text) ? text : `${text.replace(" ", "T")}Z`);
+}
+
+export function openSqlClient(target: DatabaseTarget): SqlClient {
+  return target.provider === "sqlite"
+    ? new SqliteClient(target.file as string)
+    : new PostgresClient(target.url);
+}
+
+class SqliteClient implements SqlClient {
+  readonly provider = "sqlite" as const;
+  private readonly db: Sqlite.Database;
+  private readonly statements = new Map<string, Sqlite.Statement>();
+
+  constructor(file: string) {
+    this.db = openSqliteFile(file);
+  }
+
+  private statement(sql: string): Sqlite.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      if (this.statements.size > 200) this.statements.clear();
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  /** As @prisma/adapter-better-sqlite3 writes them: ISO-8601 text, booleans as 0/1. */
+  private static value(value: SqlValue): unknown {
+    if (value instanceof Date) return value.toISOString().replace("Z", "+00:00");
+    if (typeof value === "boolean") return value ? 1 : 0;
+    return value;
+  }
+
+  async query<T>(sql: string, params: SqlValue[] = []): Promise<T[]> {
+    return this.statement(sql).all(...params.map(SqliteClient.value)) as T[];
+  }
+
+  async execute(sql: string, params: SqlValue[] = []): Promise<number> {
+    return this.statement(sql).run(...params.map(SqliteClient.value)).changes;
+  }
+
+  /** One prepared single-row statement run per row: the fastest way into SQLite. */
+  async insertMany<T>(
     table: string,
     columns: readonly string[],
     rows: SqlValue[][],
     suffix = "",
   ): Promise<T[]> {
-    const returned: T[] = [];
-    const perStatement = Math.max(1, Math.floor(MAX_PARAMS / columns.length));
-    const head = `INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(", ")}) VALUES `;
-    const tuple = `(${columns.map(() => "?").join(", ")})`;
-    for (let start = 0; start < rows.length; start += perStatement) {
-      const chunk = rows.slice(start, start + perStatement);
-      const sql = `${head}${chunk.map(() => tuple).join(", ")} ${suffix}`;
-      const params = chunk.flat();
-      if (/\bRETURNING\b/i.test(suffix)) returned.push(...(await this.query<T>(sql, params)));
-      else await this.execute(sql, params);
+    if (rows.length === 0) return [];
+    const statement = this.statement(
+      `INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(", ")}) VALUES (${list(columns)}) ${suffix}`,
+    );
+    const returning = statement.reader;
+    const out: T[] = [];
+    for (const row of rows) {
+      const values = row.map(SqliteClient.value);
+      if (returning) out.push(statement.get(...values) as T);
+      else statement.run(...values);
     }
-    return returned;
+    return out;
   }
 
-  /** `?, ?, ?` for an `IN (...)` list. */
-  static list(values: readonly unknown[]): string {
-    return values.map(() => "?").join(", ");
+  async transaction<T>(_lockKey: number, fn: (sql: Sql) => Promise<T>): Promise<T> {
+    this.db.exec("BEGIN IMMEDIATE");
+    try {
+      const result = await fn(this);
+      this.db.exec("COMMIT");
+      return result;
+    } catch (error) {
+      if (this.db.inTransaction) this.db.exec("ROLLBACK");
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
   }
 }
 
-/** Splits a list so an `IN (...)` stays within the parameter limits. */
-export function chunks<T>(items: readonly T[], size = 5_000): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
+/** PostgreSQL's limit is 65,535 parameters per statement. */
+const PG_MAX_PARAMS = 60_000;
+const TIMESTAMP_OID = 1114;
+
+class PostgresQueries implements Sql {
+  readonly provider = "postgresql" as const;
+  constructor(protected readonly client: pg.Pool | pg.PoolClient) {}
+
+  private static text(sql: string): string {
+    let n = 0;
+    return sql.replace(/\?/g, () => `$${++n}`);
+  }
+
+  /** Instants go as UTC text: Prisma's columns are `timestamp(3)` without time zone. */
+  private static value(value: SqlValue): unknown {
+    return value instanceof Date ? value.toISOString() : value;
+  }
+
+  async query<T>(sql: string, params: SqlValue[] = []): Promise<T[]> {
+    const result = await this.client.query(
+      PostgresQueries.text(sql),
+      params.map(PostgresQueries.value),
+    );
+    return result.rows as T[];
+  }
+
+  async execute(sql: string, params: SqlValue[] = []): Promise<number> {
+    const result = await this.client.query(
+      PostgresQueries.text(sql),
+      params.map(PostgresQueries.value),
+    );
+    return result.rowCount ?? 0;
+  }
+
+  /** Multi-row `VALUES` lists, as many rows per statement as the parameter limit allows. */
+  async insertMany<T>(
+    table: string,
+    columns: readonly string[],
+    rows: SqlValue[][],
+    suffix = "",
+  ): Promise<T[]> {
+    const out: T[] = [];
+    const perStatement = Math.max(1, Math.floor(PG_MAX_PARAMS / columns.length));
+    const head = `INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(", ")}) VALUES `;
+    const tuple = `(${list(columns)})`;
+    for (const chunk of chunks(rows, perStatement)) {
+      const sql = `${head}${chunk.map(() => tuple).join(", ")} ${suffix}`;
+      out.push(...(await this.query<T>(sql, chunk.flat())));
+    }
+    return out;
+  }
+}
+
+class PostgresClient extends PostgresQueries implements SqlClient {
+  constructor(url: string) {
+    super(
+      new pg.Pool({
+        connectionString: url,
+        max: 2,
+        types: {
+          getTypeParser: ((oid: number, format?: string) =>
+            oid === TIMESTAMP_OID
+              ? (text: string) => new Date(`${text.replace(" ", "T")}Z`)
+              : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
+        },
+      }),
+    );
+  }
+
+  async transaction<T>(lockKey: number, fn: (sql: Sql) => Promise<T>): Promise<T> {
+    const client = await (this.client as pg.Pool).connect();
+    try {
+      await client.query("BEGIN");
+      await client.query("SELECT pg_advisory_xact_lock($1)", [lockKey]);
+      const result = await fn(new PostgresQueries(client));
+      await client.query("COMMIT");
+      return result;
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    await (this.client as pg.Pool).end();
+  }
 }

@@ -5,11 +5,10 @@
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
-import type { Db } from "../db/client.ts";
-import type { Provider } from "../db/target.ts";
+import type { SqlClient } from "../db/sql.ts";
 import { parseDigest } from "./parse.ts";
 import { type Digest, DigestError, type DigestFormat, LIMITS } from "./types.ts";
-import { type WriteCounts, writeDigest } from "./write.ts";
+import { INGEST_LOCK, type WriteCounts, writeDigest } from "./write.ts";
 
 export interface IngestOptions {
   format?: "auto" | DigestFormat;
@@ -60,9 +59,6 @@ class DryRunRollback extends Error {
   }
 }
 
-/** Transactions wait this long for the lock and may run this long (a digest is small). */
-const TX_OPTIONS = { maxWait: 30_000, timeout: 120_000 };
-
 /** Digest files in a directory: `.txt`, `.text` and `.json`, not hidden. */
 export function listDigestFiles(dir: string): string[] {
   return readdirSync(dir)
@@ -108,9 +104,34 @@ function parseInput(input: InputFile, options: IngestOptions): Parsed {
   }
 }
 
+/** The run log: one `IngestRun` row per run, failed and skipped ones too. */
+async function recordRun(
+  sql: SqlClient,
+  parsed: Parsed,
+  fields: { status: string; finishedAt: Date | null; error?: string },
+): Promise<number> {
+  const [row] = await sql.insertMany<{ id: number }>(
+    "IngestRun",
+    ["source", "contentHash", "format", "digestDate", "startedAt", "finishedAt", "status", "error"],
+    [
+      [
+        parsed.input.source,
+        parsed.hash,
+        parsed.digest?.format ?? "unknown",
+        parsed.digest?.date ?? null,
+        new Date(),
+        fields.finishedAt,
+        fields.status,
+        fields.error ?? null,
+      ],
+    ],
+    'RETURNING "id"',
+  );
+  return Number(row?.id);
+}
+
 async function ingestParsed(
-  db: Db,
-  provider: Provider,
+  sql: SqlClient,
   parsed: Parsed,
   options: IngestOptions,
 ): Promise<FileReport> {
@@ -120,88 +141,68 @@ async function ingestParsed(
     source: input.source,
     format: digest?.format ?? null,
     date: digest?.date ?? null,
-    seconds: 0,
   };
   const elapsed = () => (performance.now() - started) / 1000;
-  const record = (data: { status: string; error?: string }) =>
-    db.ingestRun.create({
-      data: {
-        source: input.source,
-        contentHash: hash,
-        format: digest?.format ?? "unknown",
-        digestDate: digest?.date ?? null,
-        finishedAt: new Date(),
-        ...data,
-      },
-    });
 
   if (!digest) {
-    const run = options.dryRun ? null : await record({ status: "failed", error: parsed.error });
-    return {
-      ...base,
-      runId: run?.id ?? null,
-      status: "failed",
-      error: parsed.error,
-      seconds: elapsed(),
-    };
+    const runId = options.dryRun
+      ? null
+      : await recordRun(sql, parsed, {
+          status: "failed",
+          finishedAt: new Date(),
+          error: parsed.error,
+        });
+    return { ...base, runId, status: "failed", error: parsed.error, seconds: elapsed() };
   }
   if (!options.dryRun && !options.force) {
-    const previous = await db.ingestRun.findFirst({
-      where: {
-        contentHash: hash,
-        status: "succeeded",
-        digestDate: digest.date,
-        format: digest.format,
-      },
-      orderBy: { id: "desc" },
-      select: { id: true },
-    });
+    const [previous] = await sql.query<{ id: number }>(
+      `SELECT "id" FROM "IngestRun" WHERE "contentHash" = ? AND "status" = 'succeeded'
+         AND "digestDate" = ? AND "format" = ? ORDER BY "id" DESC LIMIT 1`,
+      [hash, digest.date, digest.format],
+    );
     if (previous) {
-      const run = await record({ status: "skipped" });
-      return {
-        ...base,
-        runId: run.id,
-        status: "skipped",
-        previousRunId: previous.id,
-        seconds: elapsed(),
-      };
+      const runId = await recordRun(sql, parsed, { status: "skipped", finishedAt: new Date() });
+      const previousRunId = Number(previous.id);
+      return { ...base, runId, status: "skipped", previousRunId, seconds: elapsed() };
     }
   }
 
-  const run = options.dryRun
+  const runId = options.dryRun
     ? null
-    : await db.ingestRun.create({
-        data: {
-          source: input.source,
-          contentHash: hash,
-          format: digest.format,
-          digestDate: digest.date,
-          status: "running",
-        },
-      });
+    : await recordRun(sql, parsed, { status: "running", finishedAt: null });
   try {
-    const counts = await db.$transaction(async (tx) => {
-      const counts = await writeDigest(tx, provider, digest, run?.id ?? null);
-      if (!run) throw new DryRunRollback(counts);
-      await tx.ingestRun.update({
-        where: { id: run.id },
-        data: { status: "succeeded", finishedAt: new Date(), ...counts },
-      });
+    const counts = await sql.transaction(INGEST_LOCK, async (tx) => {
+      const counts = await writeDigest(tx, digest, runId);
+      if (runId === null) throw new DryRunRollback(counts);
+      await tx.execute(
+        `UPDATE "IngestRun" SET "status" = 'succeeded', "finishedAt" = ?, "papersTotal" = ?,
+           "papersNew" = ?, "papersUpdated" = ?, "papersUnchanged" = ?, "entriesKept" = ?
+         WHERE "id" = ?`,
+        [
+          new Date(),
+          counts.papersTotal,
+          counts.papersNew,
+          counts.papersUpdated,
+          counts.papersUnchanged,
+          counts.entriesKept,
+          runId,
+        ],
+      );
       return counts;
-    }, TX_OPTIONS);
-    return { ...base, runId: run?.id ?? null, status: "succeeded", ...counts, seconds: elapsed() };
+    });
+    return { ...base, runId, status: "succeeded", ...counts, seconds: elapsed() };
   } catch (error) {
     if (error instanceof DryRunRollback) {
       return { ...base, runId: null, status: "dry-run", ...error.counts, seconds: elapsed() };
     }
     const text = `${input.source}: ${message(error)}`;
-    if (run) {
-      await db.ingestRun.update({
-        where: { id: run.id },
-        data: { status: "failed", finishedAt: new Date(), error: text },
-      });
+    if (runId !== null) {
+      await sql.execute(
+        `UPDATE "IngestRun" SET "status" = 'failed', "finishedAt" = ?, "error" = ? WHERE "id" = ?`,
+        [new Date(), text, runId],
+      );
     }
-    return { ...base, runId: run?.id ?? null, status: "failed", error: text, seconds: elapsed() };
+    return { ...base, runId, status: "failed", error: text, seconds: elapsed() };
   }
 }
 
@@ -210,8 +211,7 @@ async function ingestParsed(
  * own transaction: one bad digest does not undo the others.
  */
 export async function ingest(
-  db: Db,
-  provider: Provider,
+  sql: SqlClient,
   inputs: InputFile[],
   options: IngestOptions = {},
   onProgress?: (done: number, total: number, papers: number) => void,
@@ -226,7 +226,7 @@ export async function ingest(
   const files: FileReport[] = [];
   let papers = 0;
   for (const item of parsed) {
-    const report = await ingestParsed(db, provider, item, options);
+    const report = await ingestParsed(sql, item, options);
     files.push(report);
     if ("papersTotal" in report) papers += report.papersTotal;
     onProgress?.(files.length, parsed.length, papers);

@@ -12,12 +12,8 @@
  * - A day's entries are never dropped: papers the new digest lacks are kept, ranked after the
  *   listed ones and flagged `inLatestDigest = false`, and counted in `entriesKept`.
  */
-import type { Prisma } from "../db/client.ts";
-import { chunks, Sql, type SqlValue } from "../db/sql.ts";
-import type { Provider } from "../db/target.ts";
+import { chunks, list, type Sql, type SqlValue, toDate } from "../db/sql.ts";
 import type { Digest, ParsedAuthor, ParsedPaper } from "./types.ts";
-
-type Tx = Prisma.TransactionClient;
 
 export interface WriteCounts {
   papersTotal: number;
@@ -89,7 +85,9 @@ interface StoredAuthor {
 }
 
 /** Any constant: the key of the PostgreSQL advisory lock that serialises ingests. */
-const PG_INGEST_LOCK = 727_370_412;
+export const INGEST_LOCK = 727_370_412;
+
+const quoted = (columns: readonly string[]) => columns.map((c) => `"${c}"`).join(", ");
 
 function incomingFields(p: ParsedPaper, date: string): PaperFields {
   return {
@@ -153,21 +151,29 @@ function sameAuthors(stored: StoredAuthor[], incoming: ParsedAuthor[]): boolean 
 }
 
 /** The stored papers each digest paper refers to, by arXiv id, else by title (each used once). */
-async function matchStored(tx: Tx, papers: ParsedPaper[]): Promise<(StoredPaper | undefined)[]> {
+async function matchStored(sql: Sql, papers: ParsedPaper[]): Promise<(StoredPaper | undefined)[]> {
   const arxivIds = papers.flatMap((p) => (p.arxivId ? [p.arxivId] : []));
   const titleKeys = papers.map((p) => p.titleKey);
   const stored: StoredPaper[] = [];
-  const select = { id: true, ...Object.fromEntries(FIELDS.map((f) => [f, true])) };
-  for (const part of chunks([...arxivIds, ...titleKeys.map((t) => `\u0000${t}`)])) {
-    const ids = part.filter((k) => !k.startsWith("\u0000"));
-    const titles = part.filter((k) => k.startsWith("\u0000")).map((k) => k.slice(1));
-    const rows = await tx.paper.findMany({
-      where: { OR: [{ arxivId: { in: ids } }, { titleKey: { in: titles } }] },
-      select,
-      orderBy: { id: "asc" },
-    });
-    stored.push(...(rows as unknown as StoredPaper[]));
-  }
+  const seen = new Set<number>();
+  const read = async (column: string, keys: string[]) => {
+    for (const part of chunks(keys)) {
+      const rows = await sql.query<StoredPaper>(
+        `SELECT "id", ${quoted(FIELDS)} FROM "Paper" WHERE "${column}" IN (${list(part)})`,
+        part,
+      );
+      for (const row of rows) {
+        if (seen.has(row.id)) continue;
+        seen.add(row.id);
+        row.publishedAt = toDate(row.publishedAt);
+        row.withdrawnAt = toDate(row.withdrawnAt);
+        stored.push(row);
+      }
+    }
+  };
+  await read("arxivId", arxivIds);
+  await read("titleKey", titleKeys);
+  stored.sort((a, b) => a.id - b.id);
   const byArxiv = new Map(stored.filter((s) => s.arxivId).map((s) => [s.arxivId, s]));
   const claimed = new Set<number>();
   return papers.map((p) => {
@@ -185,45 +191,39 @@ async function matchStored(tx: Tx, papers: ParsedPaper[]): Promise<(StoredPaper 
   });
 }
 
-async function storedAuthorLists(tx: Tx, paperIds: number[]): Promise<Map<number, StoredAuthor[]>> {
+async function storedAuthorLists(
+  sql: Sql,
+  paperIds: number[],
+): Promise<Map<number, StoredAuthor[]>> {
   const lists = new Map<number, StoredAuthor[]>();
   for (const part of chunks(paperIds)) {
-    const rows = await tx.paperAuthor.findMany({
-      where: { paperId: { in: part } },
-      select: {
-        paperId: true,
-        hidden: true,
-        externalId: true,
-        status: true,
-        author: { select: { name: true } },
-      },
-      orderBy: [{ paperId: "asc" }, { position: "asc" }],
-    });
-    for (const row of rows) {
-      const list = lists.get(row.paperId) ?? [];
-      list.push({ ...row, name: row.author.name });
-      lists.set(row.paperId, list);
+    const rows = await sql.query<StoredAuthor & { paperId: number }>(
+      `SELECT pa."paperId", pa."hidden", pa."externalId", pa."status", a."name"
+       FROM "PaperAuthor" pa JOIN "Author" a ON a."id" = pa."authorId"
+       WHERE pa."paperId" IN (${list(part)}) ORDER BY pa."paperId", pa."position"`,
+      part,
+    );
+    for (const { paperId, ...author } of rows) {
+      const authors = lists.get(paperId) ?? [];
+      authors.push({ ...author, hidden: Boolean(author.hidden) });
+      lists.set(paperId, authors);
     }
   }
   return lists;
 }
 
 /** Author ids by name, creating the missing authors (and filling a missing HF user name). */
-async function resolveAuthors(
-  tx: Tx,
-  sql: Sql,
-  authors: ParsedAuthor[],
-): Promise<Map<string, number>> {
+async function resolveAuthors(sql: Sql, authors: ParsedAuthor[]): Promise<Map<string, number>> {
   const wanted = new Map<string, string | null>();
   for (const a of authors)
     if (!wanted.has(a.name) || a.hfUsername) wanted.set(a.name, a.hfUsername);
   const ids = new Map<string, number>();
   const missingUsername: { id: number; hfUsername: string }[] = [];
   for (const part of chunks([...wanted.keys()])) {
-    const rows = await tx.author.findMany({
-      where: { name: { in: part } },
-      select: { id: true, name: true, hfUsername: true },
-    });
+    const rows = await sql.query<{ id: number; name: string; hfUsername: string | null }>(
+      `SELECT "id", "name", "hfUsername" FROM "Author" WHERE "name" IN (${list(part)})`,
+      part,
+    );
     for (const row of rows) {
       ids.set(row.name, row.id);
       const hfUsername = wanted.get(row.name);
@@ -256,7 +256,7 @@ async function countsAsOf(
       `SELECT "paperId", "upvotes" FROM (
          SELECT "paperId", "upvotes",
                 ROW_NUMBER() OVER (PARTITION BY "paperId" ORDER BY "seenOn" DESC, "id" DESC) AS "n"
-         FROM "UpvoteSnapshot" WHERE "paperId" IN (${Sql.list(part)}) AND "seenOn" <= ?) AS "latest"
+         FROM "UpvoteSnapshot" WHERE "paperId" IN (${list(part)}) AND "seenOn" <= ?) AS "latest"
        WHERE "n" = 1`,
       [...part, date],
     );
@@ -265,29 +265,27 @@ async function countsAsOf(
   return counts;
 }
 
+/**
+ * Writes a digest. Call it inside `SqlClient.transaction(INGEST_LOCK, ...)`: it relies on holding
+ * the write lock, so that no concurrent ingest changes the rows it read.
+ */
 export async function writeDigest(
-  tx: Tx,
-  provider: Provider,
+  sql: Sql,
   digest: Digest,
   ingestRunId: number | null,
   now = new Date(),
 ): Promise<WriteCounts> {
-  const sql = new Sql(tx, provider);
   const date = digest.date;
   const papers = digest.papers;
 
-  // Take the write lock first: an advisory lock on PostgreSQL; on SQLite the first write does it,
-  // before any read, so a concurrent writer makes this one wait instead of fail.
-  if (provider === "postgresql")
-    await sql.execute("SELECT pg_advisory_xact_lock(?)", [PG_INGEST_LOCK]);
   await sql.execute(
     `INSERT INTO "Day" ("date", "createdAt", "updatedAt") VALUES (?, ?, ?) ON CONFLICT ("date") DO NOTHING`,
     [date, now, now],
   );
 
-  const matches = await matchStored(tx, papers);
+  const matches = await matchStored(sql, papers);
   const matchedIds = matches.flatMap((m) => (m ? [m.id] : []));
-  const authorLists = await storedAuthorLists(tx, matchedIds);
+  const authorLists = await storedAuthorLists(sql, matchedIds);
 
   // Plan the paper writes.
   const toInsert: { paper: ParsedPaper; fields: PaperFields }[] = [];
@@ -353,13 +351,12 @@ export async function writeDigest(
   // Author lists: replace the changed ones.
   if (authorsToWrite.length > 0) {
     const authorIds = await resolveAuthors(
-      tx,
       sql,
       authorsToWrite.flatMap((a) => a.authors),
     );
     const replaced = authorsToWrite.map((a) => paperIds[a.index] as number);
     for (const part of chunks(replaced)) {
-      await sql.execute(`DELETE FROM "PaperAuthor" WHERE "paperId" IN (${Sql.list(part)})`, part);
+      await sql.execute(`DELETE FROM "PaperAuthor" WHERE "paperId" IN (${list(part)})`, part);
     }
     await sql.insertMany(
       "PaperAuthor",
@@ -404,12 +401,25 @@ export async function writeDigest(
   }
 
   // The day's entries: the digest's papers in its order, then the stored ones it lacks.
-  const day = await tx.day.findUniqueOrThrow({ where: { date }, select: { id: true } });
-  const stored = await tx.dayEntry.findMany({
-    where: { dayId: day.id },
-    select: { paperId: true, rank: true, upvotes: true, submittedAt: true, inLatestDigest: true },
-    orderBy: [{ rank: "asc" }, { paperId: "asc" }],
-  });
+  const [day] = await sql.query<{ id: number }>(`SELECT "id" FROM "Day" WHERE "date" = ?`, [date]);
+  if (!day) throw new Error(`day ${date} vanished during the ingest`);
+  const stored = (
+    await sql.query<{
+      paperId: number;
+      rank: number;
+      upvotes: number;
+      submittedAt: unknown;
+      inLatestDigest: unknown;
+    }>(
+      `SELECT "paperId", "rank", "upvotes", "submittedAt", "inLatestDigest" FROM "DayEntry"
+       WHERE "dayId" = ? ORDER BY "rank", "paperId"`,
+      [day.id],
+    )
+  ).map((e) => ({
+    ...e,
+    submittedAt: toDate(e.submittedAt),
+    inLatestDigest: Boolean(e.inLatestDigest),
+  }));
   const storedByPaper = new Map(stored.map((e) => [e.paperId, e]));
   const listed = new Set(paperIds);
   const kept = stored.filter((e) => !listed.has(e.paperId));

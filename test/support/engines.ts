@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { connect, type Database } from "../../src/db/client.ts";
+import { openSqlClient, type SqlClient } from "../../src/db/sql.ts";
 import { type DatabaseTarget, type Provider, parseDatabaseUrl } from "../../src/db/target.ts";
 
 export const POSTGRES_ADMIN_URL =
@@ -38,6 +39,8 @@ if (!postgresAvailable && process.env.REQUIRE_POSTGRES === "1") {
 export const ENGINES: Provider[] = postgresAvailable ? ["sqlite", "postgresql"] : ["sqlite"];
 
 export interface TestDatabase extends Database {
+  /** The driver-level client the ingest job writes with. */
+  sql: SqlClient;
   /** Drops the database (PostgreSQL) or deletes its file (SQLite). */
   destroy(): Promise<void>;
 }
@@ -80,9 +83,12 @@ export async function createTestDatabase(provider: Provider): Promise<TestDataba
     await migrate(target);
   }
   const database = await connect(target);
+  const sql = openSqlClient(target);
   return {
     ...database,
+    sql,
     destroy: async () => {
+      await sql.close();
       await database.close();
       await drop();
     },

@@ -1,7 +1,7 @@
 /** Helpers for ingest tests: run the real ingest on in-memory inputs and read tables back. */
 import { readFileSync } from "node:fs";
 import type { Db } from "../../src/db/client.ts";
-import type { Provider } from "../../src/db/target.ts";
+import type { SqlClient } from "../../src/db/sql.ts";
 import { type IngestOptions, ingest } from "../../src/ingest/run.ts";
 
 export const TEXT_FIXTURE = "prisma/seed/2025-12-10-task-generalization.txt";
@@ -15,8 +15,7 @@ export function fixtureItems(): ApiItem[] {
 }
 
 export function ingestBytes(
-  db: Db,
-  provider: Provider,
+  sql: SqlClient,
   files: Record<string, string | Buffer>,
   options: IngestOptions = {},
 ) {
@@ -24,7 +23,7 @@ export function ingestBytes(
     source,
     bytes: Buffer.isBuffer(content) ? content : Buffer.from(content, "utf8"),
   }));
-  return ingest(db, provider, inputs, { today: "2026-11-28", ...options });
+  return ingest(sql, inputs, { today: "2026-11-28", ...options });
 }
 
 /** Every row of the data tables (not the run log), in a stable order: to prove nothing changed. */
