@@ -2,7 +2,7 @@
  * The papergraph command line: `papergraph <command>`, run as `npx papergraph` or `npm run cli --`.
  * Exit codes: 0 success, 1 a digest failed or the command failed, 2 wrong usage.
  */
-import { statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "./config.ts";
 import { ensureMigrated } from "./db/client.ts";
@@ -11,8 +11,7 @@ import { openSqlClient } from "./db/sql.ts";
 import { redact } from "./db/target.ts";
 import { progressBar } from "./ingest/progress.ts";
 import { formatReport } from "./ingest/report.ts";
-import { type InputFile, ingest, listDigestFiles, readInput } from "./ingest/run.ts";
-import { DigestError } from "./ingest/types.ts";
+import { type InputFile, ingest, listDigestFiles } from "./ingest/run.ts";
 
 const USAGE = `usage: papergraph <command>
 
@@ -62,13 +61,12 @@ async function ingestCommand(args: string[]): Promise<number> {
       const paths = path !== "-" && statSync(path).isDirectory() ? listDigestFiles(path) : [path];
       if (paths.length === 0)
         unreadable.push(`${path}: no .txt or .json digests in this directory`);
-      for (const file of paths) inputs.push(readInput(file));
+      for (const file of paths) {
+        inputs.push(file === "-" ? { source: "-", bytes: readFileSync(0) } : { source: file });
+      }
     } catch (error) {
-      if (error instanceof DigestError) unreadable.push(error.message);
-      else
-        unreadable.push(
-          `${path}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file or directory" : (error as Error).message}`,
-        );
+      const { code, message } = error as NodeJS.ErrnoException;
+      unreadable.push(`${path}: ${code === "ENOENT" ? "no such file or directory" : message}`);
     }
   }
   if (unreadable.length > 0) {

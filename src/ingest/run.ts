@@ -25,7 +25,8 @@ export interface IngestOptions {
 export interface InputFile {
   /** A path, or `-` for standard input. */
   source: string;
-  bytes: Buffer;
+  /** The content, when it is not a file to read from `source` (standard input, tests). */
+  bytes?: Buffer;
 }
 
 export type FileReport = {
@@ -67,11 +68,18 @@ export function listDigestFiles(dir: string): string[] {
     .filter((path) => statSync(path).isFile());
 }
 
-export function readInput(source: string): InputFile {
-  if (source !== "-" && statSync(source).size > LIMITS.fileBytes) {
-    throw new DigestError(source, null, `file is larger than ${LIMITS.fileBytes} bytes`);
+/**
+ * Digests parsed for sorting are kept for writing up to this many input bytes; past it, files are
+ * read and parsed again when their turn comes, so memory stays bounded on large directories.
+ */
+const KEEP_PARSED_BYTES = 64 * 1024 * 1024;
+
+function readBytes(input: InputFile): Buffer {
+  if (input.bytes) return input.bytes;
+  if (statSync(input.source).size > LIMITS.fileBytes) {
+    throw new DigestError(input.source, null, `file is larger than ${LIMITS.fileBytes} bytes`);
   }
-  return { source, bytes: readFileSync(source === "-" ? 0 : source) };
+  return readFileSync(input.source);
 }
 
 /** One line: Prisma's messages span several lines and start with the call that failed. */
@@ -83,24 +91,38 @@ function message(error: unknown): string {
     .trim();
 }
 
-type Parsed = { input: InputFile; hash: string } & (
-  | { digest: Digest; error?: undefined }
-  | { digest?: undefined; error: string }
-);
+interface Parsed {
+  input: InputFile;
+  hash: string;
+  /** Set when the input could not be read or parsed. */
+  error?: string;
+  format?: DigestFormat;
+  date?: string;
+  /** The digest, unless dropped to bound memory (then parsed again when written). */
+  digest?: Digest;
+}
 
-function parseInput(input: InputFile, options: IngestOptions): Parsed {
-  const hash = createHash("sha256").update(input.bytes).digest("hex");
+function parseInput(input: InputFile, options: IngestOptions): Parsed & { size: number } {
+  let bytes: Buffer;
   try {
-    const digest = parseDigest(input.bytes, {
+    bytes = readBytes(input);
+  } catch (error) {
+    const reason =
+      error instanceof DigestError ? error.message : `${input.source}: ${message(error)}`;
+    return { input, hash: "", error: reason, size: 0 };
+  }
+  const hash = createHash("sha256").update(bytes).digest("hex");
+  try {
+    const digest = parseDigest(bytes, {
       source: input.source,
       format: options.format ?? "auto",
       date: options.date,
       today: options.today,
     });
-    return { input, hash, digest };
+    return { input, hash, digest, format: digest.format, date: digest.date, size: bytes.length };
   } catch (error) {
     if (!(error instanceof DigestError)) throw error;
-    return { input, hash, error: error.message };
+    return { input, hash, error: error.message, size: bytes.length };
   }
 }
 
@@ -117,8 +139,8 @@ async function recordRun(
       [
         parsed.input.source,
         parsed.hash,
-        parsed.digest?.format ?? "unknown",
-        parsed.digest?.date ?? null,
+        parsed.format ?? "unknown",
+        parsed.date ?? null,
         new Date(),
         fields.finishedAt,
         fields.status,
@@ -136,23 +158,17 @@ async function ingestParsed(
   options: IngestOptions,
 ): Promise<FileReport> {
   const started = performance.now();
-  const { input, hash, digest } = parsed;
-  const base = {
-    source: input.source,
-    format: digest?.format ?? null,
-    date: digest?.date ?? null,
-  };
+  const { input, hash } = parsed;
+  const base = { source: input.source, format: parsed.format ?? null, date: parsed.date ?? null };
   const elapsed = () => (performance.now() - started) / 1000;
 
+  const digest = parsed.digest ?? (parsed.error ? undefined : parseInput(input, options).digest);
   if (!digest) {
+    const error = parsed.error ?? `${input.source}: changed while it was being ingested`;
     const runId = options.dryRun
       ? null
-      : await recordRun(sql, parsed, {
-          status: "failed",
-          finishedAt: new Date(),
-          error: parsed.error,
-        });
-    return { ...base, runId, status: "failed", error: parsed.error, seconds: elapsed() };
+      : await recordRun(sql, parsed, { status: "failed", finishedAt: new Date(), error });
+    return { ...base, runId, status: "failed", error, seconds: elapsed() };
   }
   if (!options.dryRun && !options.force) {
     const [previous] = await sql.query<{ id: number }>(
@@ -217,10 +233,15 @@ export async function ingest(
   onProgress?: (done: number, total: number, papers: number) => void,
 ): Promise<IngestReport> {
   const started = performance.now();
-  const parsed = inputs.map((input) => parseInput(input, options));
+  let keptBytes = 0;
+  const parsed: Parsed[] = inputs.map((input) => {
+    const { size, ...item } = parseInput(input, options);
+    keptBytes += size;
+    return keptBytes > KEEP_PARSED_BYTES && !input.bytes ? { ...item, digest: undefined } : item;
+  });
   parsed.sort(
     (a, b) =>
-      (a.digest?.date ?? "").localeCompare(b.digest?.date ?? "") ||
+      (a.date ?? "").localeCompare(b.date ?? "") ||
       basename(a.input.source).localeCompare(basename(b.input.source)),
   );
   const files: FileReport[] = [];
