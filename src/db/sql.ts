@@ -11,22 +11,33 @@ import { openSqliteFile } from "./sqlite.ts";
 import type { DatabaseTarget, Provider } from "./target.ts";
 
 export type SqlValue = string | number | boolean | Date | null;
+/** A parameter: a value, or (PostgreSQL, through `Sql.in` and bulk inserts) an array of values. */
+export type SqlParam = SqlValue | SqlValue[];
 export type Row = Record<string, unknown>;
+/** Column types, for PostgreSQL's typed arrays. */
+export type ColumnType = "int" | "text" | "boolean" | "timestamp";
+/** Columns to insert, in order, with their types. */
+export type Columns = Readonly<Record<string, ColumnType>>;
 
 export interface Sql {
   readonly provider: Provider;
-  query<T = Row>(sql: string, params?: SqlValue[]): Promise<T[]>;
-  execute(sql: string, params?: SqlValue[]): Promise<number>;
+  query<T = Row>(sql: string, params?: SqlParam[]): Promise<T[]>;
+  execute(sql: string, params?: SqlParam[]): Promise<number>;
   /**
-   * `INSERT INTO table (columns) VALUES ... <suffix>` for many rows; returns the rows of a
-   * `RETURNING` suffix (match them to the input by a key: PostgreSQL promises no order).
+   * `INSERT INTO table (columns) ... <suffix>` for many rows (each row's values in the order of
+   * `columns`); returns the rows of a `RETURNING` suffix, to be matched to the input by a key.
    */
   insertMany<T = Row>(
     table: string,
-    columns: readonly string[],
+    columns: Columns,
     rows: SqlValue[][],
     suffix?: string,
   ): Promise<T[]>;
+  /** A membership test for a WHERE clause: `IN (?, ...)`, or `= ANY(?)` with one array. */
+  in(
+    values: readonly (string | number)[],
+    type: "int" | "text",
+  ): { sql: string; params: SqlParam[] };
 }
 
 export interface SqlClient extends Sql {
@@ -39,9 +50,14 @@ export interface SqlClient extends Sql {
   close(): Promise<void>;
 }
 
-/** `?, ?, ?` for an `IN (...)` list. */
-export function list(values: readonly unknown[]): string {
-  return values.map(() => "?").join(", ");
+function placeholders(count: number): string {
+  return Array.from({ length: count }, () => "?").join(", ");
+}
+
+function columnList(columns: Columns): string {
+  return Object.keys(columns)
+    .map((c) => `"${c}"`)
+    .join(", ");
 }
 
 /** Splits a list so that an `IN (...)` stays within the engines' parameter limits. */
@@ -94,24 +110,29 @@ class SqliteClient implements SqlClient {
     return value;
   }
 
-  async query<T>(sql: string, params: SqlValue[] = []): Promise<T[]> {
-    return this.statement(sql).all(...params.map(SqliteClient.value)) as T[];
+  async query<T>(sql: string, params: SqlParam[] = []): Promise<T[]> {
+    return this.statement(sql).all(...(params as SqlValue[]).map(SqliteClient.value)) as T[];
   }
 
-  async execute(sql: string, params: SqlValue[] = []): Promise<number> {
-    return this.statement(sql).run(...params.map(SqliteClient.value)).changes;
+  async execute(sql: string, params: SqlParam[] = []): Promise<number> {
+    return this.statement(sql).run(...(params as SqlValue[]).map(SqliteClient.value)).changes;
+  }
+
+  in(values: readonly (string | number)[]): { sql: string; params: SqlParam[] } {
+    return { sql: `IN (${placeholders(values.length)})`, params: [...values] };
   }
 
   /** One prepared single-row statement run per row: the fastest way into SQLite. */
   async insertMany<T>(
     table: string,
-    columns: readonly string[],
+    columns: Columns,
     rows: SqlValue[][],
     suffix = "",
   ): Promise<T[]> {
     if (rows.length === 0) return [];
+    const count = Object.keys(columns).length;
     const statement = this.statement(
-      `INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(", ")}) VALUES (${list(columns)}) ${suffix}`,
+      `INSERT INTO "${table}" (${columnList(columns)}) VALUES (${placeholders(count)}) ${suffix}`,
     );
     const returning = statement.reader;
     const out: T[] = [];
@@ -140,9 +161,13 @@ class SqliteClient implements SqlClient {
   }
 }
 
-/** PostgreSQL's limit is 65,535 parameters per statement. */
-const PG_MAX_PARAMS = 60_000;
 const TIMESTAMP_OID = 1114;
+const PG_ARRAY_TYPES: Record<ColumnType, string> = {
+  int: "int[]",
+  text: "text[]",
+  boolean: "boolean[]",
+  timestamp: "timestamp(3)[]",
+};
 
 class PostgresQueries implements Sql {
   readonly provider = "postgresql" as const;
@@ -154,11 +179,12 @@ class PostgresQueries implements Sql {
   }
 
   /** Instants go as UTC text: Prisma's columns are `timestamp(3)` without time zone. */
-  private static value(value: SqlValue): unknown {
+  private static value(value: SqlParam): unknown {
+    if (Array.isArray(value)) return value.map(PostgresQueries.value);
     return value instanceof Date ? value.toISOString() : value;
   }
 
-  async query<T>(sql: string, params: SqlValue[] = []): Promise<T[]> {
+  async query<T>(sql: string, params: SqlParam[] = []): Promise<T[]> {
     const result = await this.client.query(
       PostgresQueries.text(sql),
       params.map(PostgresQueries.value),
@@ -166,7 +192,7 @@ class PostgresQueries implements Sql {
     return result.rows as T[];
   }
 
-  async execute(sql: string, params: SqlValue[] = []): Promise<number> {
+  async execute(sql: string, params: SqlParam[] = []): Promise<number> {
     const result = await this.client.query(
       PostgresQueries.text(sql),
       params.map(PostgresQueries.value),
@@ -174,22 +200,31 @@ class PostgresQueries implements Sql {
     return result.rowCount ?? 0;
   }
 
-  /** Multi-row `VALUES` lists, as many rows per statement as the parameter limit allows. */
+  in(
+    values: readonly (string | number)[],
+    type: "int" | "text",
+  ): { sql: string; params: SqlParam[] } {
+    return { sql: `= ANY(?::${PG_ARRAY_TYPES[type]})`, params: [[...values]] };
+  }
+
+  /**
+   * One array parameter per column, expanded by `unnest`: a constant number of parameters
+   * whatever the row count (a multi-row VALUES list spent most of its time binding them).
+   */
   async insertMany<T>(
     table: string,
-    columns: readonly string[],
+    columns: Columns,
     rows: SqlValue[][],
     suffix = "",
   ): Promise<T[]> {
-    const out: T[] = [];
-    const perStatement = Math.max(1, Math.floor(PG_MAX_PARAMS / columns.length));
-    const head = `INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(", ")}) VALUES `;
-    const tuple = `(${list(columns)})`;
-    for (const chunk of chunks(rows, perStatement)) {
-      const sql = `${head}${chunk.map(() => tuple).join(", ")} ${suffix}`;
-      out.push(...(await this.query<T>(sql, chunk.flat())));
-    }
-    return out;
+    if (rows.length === 0) return [];
+    const types = Object.values(columns);
+    const arrays = types.map((_, i) => rows.map((row) => row[i] ?? null));
+    const unnest = types.map((type) => `?::${PG_ARRAY_TYPES[type]}`).join(", ");
+    return this.query<T>(
+      `INSERT INTO "${table}" (${columnList(columns)}) SELECT * FROM unnest(${unnest}) ${suffix}`,
+      arrays,
+    );
   }
 }
 

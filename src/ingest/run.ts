@@ -134,7 +134,16 @@ async function recordRun(
 ): Promise<number> {
   const [row] = await sql.insertMany<{ id: number }>(
     "IngestRun",
-    ["source", "contentHash", "format", "digestDate", "startedAt", "finishedAt", "status", "error"],
+    {
+      source: "text",
+      contentHash: "text",
+      format: "text",
+      digestDate: "text",
+      startedAt: "timestamp",
+      finishedAt: "timestamp",
+      status: "text",
+      error: "text",
+    },
     [
       [
         parsed.input.source,

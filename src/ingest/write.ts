@@ -12,7 +12,14 @@
  * - A day's entries are never dropped: papers the new digest lacks are kept, ranked after the
  *   listed ones and flagged `inLatestDigest = false`, and counted in `entriesKept`.
  */
-import { chunks, list, type Sql, type SqlValue, toDate } from "../db/sql.ts";
+import {
+  type Columns,
+  type ColumnType,
+  chunks,
+  type Sql,
+  type SqlValue,
+  toDate,
+} from "../db/sql.ts";
 import type { Digest, ParsedAuthor, ParsedPaper } from "./types.ts";
 
 export interface WriteCounts {
@@ -50,29 +57,37 @@ interface PaperFields {
 }
 type StoredPaper = PaperFields & { id: number };
 
-const FIELDS = [
-  "arxivId",
-  "arxivVersion",
-  "titleKey",
-  "title",
-  "abstract",
-  "authorCount",
-  "publishedAt",
-  "digestUpvotes",
-  "lastSeenOn",
-  "codeUrl",
-  "githubStars",
-  "projectUrl",
-  "thumbnailUrl",
-  "mediaUrls",
-  "commentCount",
-  "discussionId",
-  "submitterHandle",
-  "submitterName",
-  "aiSummary",
-  "aiKeywords",
-  "withdrawnAt",
-] as const satisfies readonly (keyof PaperFields)[];
+/** The digest-decided columns of Paper with their types. */
+const FIELD_TYPES = {
+  arxivId: "text",
+  arxivVersion: "int",
+  titleKey: "text",
+  title: "text",
+  abstract: "text",
+  authorCount: "int",
+  publishedAt: "timestamp",
+  digestUpvotes: "int",
+  lastSeenOn: "text",
+  codeUrl: "text",
+  githubStars: "int",
+  projectUrl: "text",
+  thumbnailUrl: "text",
+  mediaUrls: "text",
+  commentCount: "int",
+  discussionId: "text",
+  submitterHandle: "text",
+  submitterName: "text",
+  aiSummary: "text",
+  aiKeywords: "text",
+  withdrawnAt: "timestamp",
+} as const satisfies Record<keyof PaperFields, ColumnType>;
+const FIELDS = Object.keys(FIELD_TYPES) as (keyof PaperFields)[];
+const PAPER_COLUMNS = {
+  ...FIELD_TYPES,
+  upvotes: "int",
+  createdAt: "timestamp",
+  updatedAt: "timestamp",
+} as const satisfies Columns;
 
 /** Fields only the newest digest sets; the others an older digest may fill while still empty. */
 const NEWEST_ONLY = new Set<keyof PaperFields>(["digestUpvotes", "lastSeenOn"]);
@@ -158,9 +173,10 @@ async function matchStored(sql: Sql, papers: ParsedPaper[]): Promise<(StoredPape
   const seen = new Set<number>();
   const read = async (column: string, keys: string[]) => {
     for (const part of chunks(keys)) {
+      const where = sql.in(part, "text");
       const rows = await sql.query<StoredPaper>(
-        `SELECT "id", ${quoted(FIELDS)} FROM "Paper" WHERE "${column}" IN (${list(part)})`,
-        part,
+        `SELECT "id", ${quoted(FIELDS)} FROM "Paper" WHERE "${column}" ${where.sql}`,
+        where.params,
       );
       for (const row of rows) {
         if (seen.has(row.id)) continue;
@@ -197,11 +213,12 @@ async function storedAuthorLists(
 ): Promise<Map<number, StoredAuthor[]>> {
   const lists = new Map<number, StoredAuthor[]>();
   for (const part of chunks(paperIds)) {
+    const where = sql.in(part, "int");
     const rows = await sql.query<StoredAuthor & { paperId: number }>(
       `SELECT pa."paperId", pa."hidden", pa."externalId", pa."status", a."name"
        FROM "PaperAuthor" pa JOIN "Author" a ON a."id" = pa."authorId"
-       WHERE pa."paperId" IN (${list(part)}) ORDER BY pa."paperId", pa."position"`,
-      part,
+       WHERE pa."paperId" ${where.sql} ORDER BY pa."paperId", pa."position"`,
+      where.params,
     );
     for (const { paperId, ...author } of rows) {
       const authors = lists.get(paperId) ?? [];
@@ -220,9 +237,10 @@ async function resolveAuthors(sql: Sql, authors: ParsedAuthor[]): Promise<Map<st
   const ids = new Map<string, number>();
   const missingUsername: { id: number; hfUsername: string }[] = [];
   for (const part of chunks([...wanted.keys()])) {
+    const where = sql.in(part, "text");
     const rows = await sql.query<{ id: number; name: string; hfUsername: string | null }>(
-      `SELECT "id", "name", "hfUsername" FROM "Author" WHERE "name" IN (${list(part)})`,
-      part,
+      `SELECT "id", "name", "hfUsername" FROM "Author" WHERE "name" ${where.sql}`,
+      where.params,
     );
     for (const row of rows) {
       ids.set(row.name, row.id);
@@ -233,7 +251,7 @@ async function resolveAuthors(sql: Sql, authors: ParsedAuthor[]): Promise<Map<st
   const fresh = [...wanted].filter(([name]) => !ids.has(name));
   const created = await sql.insertMany<{ id: number; name: string }>(
     "Author",
-    ["name", "hfUsername"],
+    { name: "text", hfUsername: "text" },
     fresh.map(([name, hfUsername]) => [name, hfUsername]),
     'RETURNING "id", "name"',
   );
@@ -252,13 +270,14 @@ async function countsAsOf(
 ): Promise<Map<number, number>> {
   const counts = new Map<number, number>();
   for (const part of chunks(paperIds)) {
+    const where = sql.in(part, "int");
     const rows = await sql.query<{ paperId: number; upvotes: number }>(
       `SELECT "paperId", "upvotes" FROM (
          SELECT "paperId", "upvotes",
                 ROW_NUMBER() OVER (PARTITION BY "paperId" ORDER BY "seenOn" DESC, "id" DESC) AS "n"
-         FROM "UpvoteSnapshot" WHERE "paperId" IN (${list(part)}) AND "seenOn" <= ?) AS "latest"
+         FROM "UpvoteSnapshot" WHERE "paperId" ${where.sql} AND "seenOn" <= ?) AS "latest"
        WHERE "n" = 1`,
-      [...part, date],
+      [...where.params, date],
     );
     for (const row of rows) counts.set(Number(row.paperId), Number(row.upvotes));
   }
@@ -318,7 +337,7 @@ export async function writeDigest(
   const keyOf = (arxivId: string | null, titleKey: string) => arxivId ?? `\u0000${titleKey}`;
   const inserted = await sql.insertMany<{ id: number; arxivId: string | null; titleKey: string }>(
     "Paper",
-    [...FIELDS, "upvotes", "createdAt", "updatedAt"],
+    PAPER_COLUMNS,
     toInsert.map(({ fields }) => [
       ...FIELDS.map((f) => fields[f] as SqlValue),
       fields.digestUpvotes,
@@ -336,7 +355,7 @@ export async function writeDigest(
   // from the row's current local votes, so a vote committed meanwhile is never lost.
   await sql.insertMany(
     "Paper",
-    ["id", ...FIELDS, "upvotes", "createdAt", "updatedAt"],
+    { id: "int", ...PAPER_COLUMNS },
     toUpdate.map(({ id, fields }) => [
       id,
       ...FIELDS.map((f) => fields[f] as SqlValue),
@@ -354,13 +373,23 @@ export async function writeDigest(
       sql,
       authorsToWrite.flatMap((a) => a.authors),
     );
-    const replaced = authorsToWrite.map((a) => paperIds[a.index] as number);
+    const replaced = authorsToWrite.flatMap((a) =>
+      matches[a.index] ? [matches[a.index]?.id as number] : [],
+    );
     for (const part of chunks(replaced)) {
-      await sql.execute(`DELETE FROM "PaperAuthor" WHERE "paperId" IN (${list(part)})`, part);
+      const where = sql.in(part, "int");
+      await sql.execute(`DELETE FROM "PaperAuthor" WHERE "paperId" ${where.sql}`, where.params);
     }
     await sql.insertMany(
       "PaperAuthor",
-      ["paperId", "position", "authorId", "hidden", "externalId", "status"],
+      {
+        paperId: "int",
+        position: "int",
+        authorId: "int",
+        hidden: "boolean",
+        externalId: "text",
+        status: "text",
+      },
       authorsToWrite.flatMap(({ index, authors }) =>
         authors.map((a, position) => [
           paperIds[index] as number,
@@ -395,7 +424,13 @@ export async function writeDigest(
   if (ingestRunId !== null) {
     await sql.insertMany(
       "UpvoteSnapshot",
-      ["paperId", "upvotes", "seenOn", "ingestRunId", "createdAt"],
+      {
+        paperId: "int",
+        upvotes: "int",
+        seenOn: "text",
+        ingestRunId: "int",
+        createdAt: "timestamp",
+      },
       snapshots,
     );
   }
@@ -452,7 +487,14 @@ export async function writeDigest(
   });
   await sql.insertMany(
     "DayEntry",
-    ["dayId", "paperId", "rank", "upvotes", "submittedAt", "inLatestDigest"],
+    {
+      dayId: "int",
+      paperId: "int",
+      rank: "int",
+      upvotes: "int",
+      submittedAt: "timestamp",
+      inLatestDigest: "boolean",
+    },
     entryChanges.map((w) => [
       day.id,
       w.paperId,
