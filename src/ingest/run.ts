@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
-import type { SqlClient } from "../db/sql.ts";
+import type { Sql, SqlClient } from "../db/sql.ts";
 import { parseDigest } from "./parse.ts";
 import { type Digest, DigestError, type DigestFormat, LIMITS } from "./types.ts";
 import { INGEST_LOCK, type WriteCounts, writeDigest } from "./write.ts";
@@ -128,7 +128,7 @@ function parseInput(input: InputFile, options: IngestOptions): Parsed & { size: 
 
 /** The run log: one `IngestRun` row per run, failed and skipped ones too. */
 async function recordRun(
-  sql: SqlClient,
+  sql: Sql,
   parsed: Parsed,
   fields: { status: string; finishedAt: Date | null; error?: string },
 ): Promise<number> {
@@ -192,11 +192,14 @@ async function ingestParsed(
     }
   }
 
-  const runId = options.dryRun
-    ? null
-    : await recordRun(sql, parsed, { status: "running", finishedAt: null });
+  // The run's row is written in the digest's own transaction: a run that dies half-way leaves the
+  // database exactly as it was, with no row claiming a run is still going.
+  let runId: number | null = null;
   try {
     const counts = await sql.transaction(INGEST_LOCK, async (tx) => {
+      runId = options.dryRun
+        ? null
+        : await recordRun(tx, parsed, { status: "running", finishedAt: null });
       const counts = await writeDigest(tx, digest, runId);
       if (runId === null) throw new DryRunRollback(counts);
       await tx.execute(
@@ -221,12 +224,9 @@ async function ingestParsed(
       return { ...base, runId: null, status: "dry-run", ...error.counts, seconds: elapsed() };
     }
     const text = `${input.source}: ${message(error)}`;
-    if (runId !== null) {
-      await sql.execute(
-        `UPDATE "IngestRun" SET "status" = 'failed', "finishedAt" = ?, "error" = ? WHERE "id" = ?`,
-        [new Date(), text, runId],
-      );
-    }
+    runId = options.dryRun
+      ? null
+      : await recordRun(sql, parsed, { status: "failed", finishedAt: new Date(), error: text });
     return { ...base, runId, status: "failed", error: text, seconds: elapsed() };
   }
 }
