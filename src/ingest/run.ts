@@ -34,6 +34,7 @@ export type FileReport = {
   format: DigestFormat | null;
   date: string | null;
   runId: number | null;
+  /** Time spent in the database for this digest (reading and parsing are not counted). */
   seconds: number;
 } & (
   | ({ status: "succeeded" | "dry-run" } & WriteCounts)
@@ -166,12 +167,12 @@ async function ingestParsed(
   parsed: Parsed,
   options: IngestOptions,
 ): Promise<FileReport> {
-  const started = performance.now();
   const { input, hash } = parsed;
   const base = { source: input.source, format: parsed.format ?? null, date: parsed.date ?? null };
+  const digest = parsed.digest ?? (parsed.error ? undefined : parseInput(input, options).digest);
+  const started = performance.now();
   const elapsed = () => (performance.now() - started) / 1000;
 
-  const digest = parsed.digest ?? (parsed.error ? undefined : parseInput(input, options).digest);
   if (!digest) {
     const error = parsed.error ?? `${input.source}: changed while it was being ingested`;
     const runId = options.dryRun
