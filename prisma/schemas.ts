@@ -4,6 +4,16 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 export const PROVIDERS = ["sqlite", "postgresql"] as const;
 export type Provider = (typeof PROVIDERS)[number];
 
+/** Pothos' types and datamodel, from one engine's client: the models are the same on both. */
+const POTHOS_GENERATOR = `
+generator pothos {
+  provider     = "prisma-pothos-types"
+  clientOutput = "../prisma/sqlite/client.ts"
+  output       = "../../src/generated/pothos/prisma-types.ts"
+  generateDatamodel = "true"
+}
+`;
+
 const HEADER = "// Generated from prisma/models.prisma by `npm run generate`. Do not edit.\n";
 
 /** The schema text of one engine. `legacyUrl` adds what the Prisma 6 CLI (migration authoring) needs. */
@@ -17,7 +27,7 @@ export function providerSchema(
     : `datasource db {\n  provider = "${provider}"\n}\n`;
   const generator = options.legacyUrl
     ? `generator client {\n  provider   = "prisma-client-js"\n  engineType = "client"\n}\n`
-    : `generator client {\n  provider     = "prisma-client"\n  output       = "../../src/generated/prisma/${provider}"\n  moduleFormat = "esm"\n  importFileExtension = "ts"\n}\n`;
+    : `generator client {\n  provider     = "prisma-client"\n  output       = "../../src/generated/prisma/${provider}"\n  moduleFormat = "esm"\n  importFileExtension = "ts"\n}\n${provider === "sqlite" ? POTHOS_GENERATOR : ""}`;
   return `${HEADER}\n${datasource}\n${generator}\n${models}`;
 }
 

@@ -20,6 +20,7 @@ import {
   type SqlValue,
   toDate,
 } from "../db/sql.ts";
+import { trendingSql } from "../db/trending.ts";
 import type { Digest, ParsedAuthor, ParsedPaper } from "./types.ts";
 
 export interface WriteCounts {
@@ -350,6 +351,14 @@ export async function writeDigest(
   papers.forEach((p, i) => {
     if (!matches[i]) paperIds[i] = newIds.get(keyOf(p.arxivId, p.titleKey)) as number;
   });
+  if (newIds.size > 0) {
+    const where = sql.in([...newIds.values()], "int");
+    await sql.execute(
+      `UPDATE "Paper" SET "trendingScore" = ${trendingSql(sql.provider, '"upvotes"', '"lastSeenOn"')}
+       WHERE "id" ${where.sql}`,
+      where.params,
+    );
+  }
 
   // Update changed papers in one upsert on the primary key. `upvotes` is computed in the database
   // from the row's current local votes, so a vote committed meanwhile is never lost.
@@ -364,7 +373,9 @@ export async function writeDigest(
       now,
     ]),
     `ON CONFLICT ("id") DO UPDATE SET ${FIELDS.map((f) => `"${f}" = excluded."${f}"`).join(", ")},
-       "upvotes" = excluded."digestUpvotes" + "Paper"."localUpvotes", "updatedAt" = excluded."updatedAt"`,
+       "upvotes" = excluded."digestUpvotes" + "Paper"."localUpvotes",
+       "trendingScore" = ${trendingSql(sql.provider, 'excluded."digestUpvotes" + "Paper"."localUpvotes"', 'excluded."lastSeenOn"')},
+       "updatedAt" = excluded."updatedAt"`,
   );
 
   // Author lists: replace the changed ones.
