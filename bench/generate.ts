@@ -47,7 +47,17 @@ interface Paper {
 export function generateCorpus({ days, papers, textEvery, out }: CorpusOptions): string[] {
   const rand = random(42);
   const pick = <T>(list: readonly T[]) => list[Math.floor(rand() * list.length)] as T;
-  const words = (n: number) => Array.from({ length: n }, () => pick(WORDS)).join(" ");
+  // A vocabulary like real abstracts': the field's common words plus 5,000 rarer made-up terms,
+  // drawn with a Zipf-like skew (a full-text index behaves very differently on 30 words).
+  const syllables = ["ra", "to", "mi", "ne", "ko", "lu", "sa", "ve", "di", "po", "qua", "zen"];
+  const rare = Array.from({ length: 5_000 }, (_, i) =>
+    [i % 12, Math.floor(i / 12) % 12, Math.floor(i / 144) % 12, 1 + (i % 7)]
+      .map((k, j) => (j < 3 ? syllables[k] : String(k)))
+      .join(""),
+  );
+  const word = () =>
+    rand() < 0.5 ? pick(WORDS) : (rare[Math.floor(rare.length * rand() ** 2)] as string);
+  const words = (n: number) => Array.from({ length: n }, word).join(" ");
   let counter = 0;
   const newPaper = (day: Date): Paper => {
     counter += 1;

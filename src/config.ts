@@ -7,7 +7,20 @@ export class ConfigError extends Error {
 
 export interface Config {
   database: DatabaseTarget;
+  /** PORT, default 4000. */
+  port: number;
+  /** HOST, default 127.0.0.1 (set 0.0.0.0 to listen on every interface). */
+  host: string;
+  /** LOG_LEVEL: debug, info (default), warn, error or silent. */
+  logLevel: "debug" | "info" | "warn" | "error" | "silent";
+  /**
+   * SAMPLE_DATA: load the bundled sample digests into an empty database at start. Default: on for
+   * the embedded SQLite database, off for PostgreSQL.
+   */
+  sampleData: boolean;
 }
+
+const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems: string[] = [];
@@ -17,8 +30,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   } catch (error) {
     problems.push((error as Error).message);
   }
+  const port = Number(env.PORT ?? 4000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    problems.push(`PORT "${env.PORT}" is not a port number (0-65535)`);
+  }
+  const logLevel = (env.LOG_LEVEL ?? "info") as Config["logLevel"];
+  if (!LOG_LEVELS.includes(logLevel)) {
+    problems.push(`LOG_LEVEL "${env.LOG_LEVEL}" is not one of ${LOG_LEVELS.join(", ")}`);
+  }
+  const sample = env.SAMPLE_DATA;
+  if (sample !== undefined && !["true", "false", "1", "0"].includes(sample)) {
+    problems.push(`SAMPLE_DATA "${sample}" is not true or false`);
+  }
   if (problems.length > 0 || !database) {
     throw new ConfigError(`invalid configuration:\n  ${problems.join("\n  ")}`);
   }
-  return { database };
+  return {
+    database,
+    port,
+    host: env.HOST || "127.0.0.1",
+    logLevel,
+    sampleData:
+      sample === undefined ? database.provider === "sqlite" : sample === "true" || sample === "1",
+  };
 }

@@ -1,0 +1,65 @@
+/** The Pothos schema builder: configuration only; the types live in src/graphql/types/. */
+import SchemaBuilder from "@pothos/core";
+import ComplexityPlugin from "@pothos/plugin-complexity";
+import PrismaPlugin from "@pothos/plugin-prisma";
+import RelayPlugin from "@pothos/plugin-relay";
+import { GraphQLError } from "graphql";
+import type PrismaTypes from "../generated/pothos/prisma-types.ts";
+import { getDatamodel } from "../generated/pothos/prisma-types.ts";
+import type { Context } from "./context.ts";
+
+/** Limits per operation: beyond them the operation is refused before anything runs. */
+export const LIMITS = {
+  /** Nesting depth of selections. */
+  depth: 12,
+  /** Fields selected in one selection set, aliases included. */
+  breadth: 100,
+  /** Estimated cost: 1 per field, times `first`/`last` (or 20) for list and connection fields. */
+  complexity: 20_000,
+} as const;
+
+export const builder = new SchemaBuilder<{
+  PrismaTypes: PrismaTypes;
+  Context: Context;
+  DefaultFieldNullability: false;
+  Scalars: {
+    Date: { Input: string; Output: string };
+    DateTime: { Input: Date; Output: Date };
+  };
+}>({
+  plugins: [ComplexityPlugin, RelayPlugin, PrismaPlugin],
+  defaultFieldNullability: false,
+  relay: {
+    clientMutationId: "omit",
+    cursorType: "String",
+    nodesOnConnection: true,
+  },
+  prisma: {
+    client: (ctx) => ctx.db,
+    dmmf: getDatamodel(),
+    exposeDescriptions: false,
+    filterConnectionTotalCount: true,
+    onUnusedQuery: process.env.NODE_ENV === "test" ? "error" : null,
+  },
+  complexity: {
+    defaultComplexity: 1,
+    defaultListMultiplier: 20,
+    limit: LIMITS,
+    complexityError: (kind, result) => {
+      const key = kind.toLowerCase() as "complexity" | "depth" | "breadth";
+      return new GraphQLError(
+        `query too ${key === "complexity" ? "costly" : key === "depth" ? "deep" : "broad"}: ${key} ${result[key]} exceeds the limit of ${LIMITS[key]}`,
+        {
+          extensions: {
+            code: "QUERY_TOO_COMPLEX",
+            kind: key,
+            value: result[key],
+            limit: LIMITS[key],
+          },
+        },
+      );
+    },
+  },
+});
+
+builder.queryType({});

@@ -1,0 +1,96 @@
+/** Week and month views: `week(id: "2024-W43")`, `month(id: "2024-10")`. */
+import type { PaperOrderField } from "../../papers/list.ts";
+import { monthRange, weekRange } from "../../papers/periods.ts";
+import { builder } from "../builder.ts";
+import { UserInputError } from "../errors.ts";
+import {
+  checkFilter,
+  PaperConnection,
+  PaperFilterInput,
+  PaperOrder,
+  resolvePaperConnection,
+  withinDays,
+} from "./paper.ts";
+import { rangeTotals } from "./stats.ts";
+
+interface PeriodShape {
+  kind: "WEEK" | "MONTH";
+  id: string;
+  start: string;
+  end: string;
+}
+
+const PeriodKind = builder.enumType("PeriodKind", { values: ["WEEK", "MONTH"] as const });
+
+export const Period = builder.objectRef<PeriodShape>("Period").implement({
+  description: "A week (ISO, Monday first) or a month of digests.",
+  fields: (t) => ({
+    id: t.exposeString("id", { description: "`2024-W43` or `2024-10`." }),
+    kind: t.field({ type: PeriodKind, resolve: (p) => p.kind }),
+    start: t.field({ type: "Date", resolve: (p) => p.start }),
+    end: t.field({ type: "Date", resolve: (p) => p.end }),
+    days: t.prismaField({
+      type: ["Day"],
+      description: "The days of the period that have a digest, oldest first.",
+      resolve: (query, p, _args, ctx) =>
+        ctx.db.day.findMany({
+          ...query,
+          where: { date: { gte: p.start, lte: p.end } },
+          orderBy: { date: "asc" },
+        }),
+    }),
+    paperCount: t.int({
+      description: "Distinct papers listed in the period.",
+      resolve: async (p, _args, ctx) => (await rangeTotals(ctx, p.start, p.end)).papers,
+    }),
+    totalUpvotes: t.int({
+      description: "Sum of those papers' upvotes now.",
+      resolve: async (p, _args, ctx) => (await rangeTotals(ctx, p.start, p.end)).upvotes,
+    }),
+    papers: t.field({
+      type: PaperConnection,
+      description:
+        "Papers listed in the period (and matching the filter), most upvoted first by default.",
+      args: {
+        filter: t.arg({ type: PaperFilterInput }),
+        orderBy: t.arg({ type: PaperOrder, defaultValue: { field: "UPVOTES", direction: "DESC" } }),
+        first: t.arg.int(),
+        after: t.arg.string(),
+        last: t.arg.int(),
+        before: t.arg.string(),
+      },
+      complexity: (args) => ({ field: 2, multiplier: args.first ?? args.last ?? 20 }),
+      resolve: (p, args, ctx, info) =>
+        resolvePaperConnection(
+          ctx,
+          info,
+          withinDays(checkFilter(args.filter), p.start, p.end),
+          (args.orderBy ?? { field: "UPVOTES" }) as { field: PaperOrderField },
+          args,
+        ) as never,
+    }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  week: t.field({
+    type: Period,
+    description: "An ISO week, `YYYY-Www` (Monday to Sunday).",
+    args: { id: t.arg.string({ required: true }) },
+    resolve: (_root, { id }) => {
+      const range = weekRange(id);
+      if (!range) throw new UserInputError("id", `"${id}" is not an ISO week like 2024-W43`);
+      return { kind: "WEEK" as const, id, ...range };
+    },
+  }),
+  month: t.field({
+    type: Period,
+    description: "A calendar month, `YYYY-MM`.",
+    args: { id: t.arg.string({ required: true }) },
+    resolve: (_root, { id }) => {
+      const range = monthRange(id);
+      if (!range) throw new UserInputError("id", `"${id}" is not a month like 2024-10`);
+      return { kind: "MONTH" as const, id, ...range };
+    },
+  }),
+}));

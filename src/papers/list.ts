@@ -1,0 +1,279 @@
+/**
+ * Listing papers: filters, orders, full-text search and keyset (cursor) pagination in SQL that
+ * both engines run. A page is found by comparing (sort key, id) with the cursor's, never by
+ * OFFSET, so a page deep in the list costs what the first one costs (with the (key, id) indexes).
+ *
+ * Search: the words of the query (letters and digits; at most 12) must all occur in the title or
+ * abstract, each as a word prefix, case- and accent-insensitively on SQLite (FTS5 unicode61) and
+ * case-insensitively on PostgreSQL (tsvector, 'simple' configuration: no stemming on either, so
+ * both find the same papers). Ranked by BM25 (title weighted 10:1) on SQLite and ts_rank (title
+ * weight A, abstract B) on PostgreSQL.
+ */
+import { createHash } from "node:crypto";
+import type { Db } from "../db/client.ts";
+import type { Provider } from "../db/target.ts";
+import { UserInputError } from "../graphql/errors.ts";
+
+export type PaperOrderField = "UPVOTES" | "PUBLISHED_AT" | "DAY" | "TRENDING" | "RELEVANCE";
+export type Direction = "ASC" | "DESC";
+
+export interface PaperFilter {
+  /** Appeared in a digest on or after / on or before this day (`YYYY-MM-DD`). */
+  dayFrom?: string | null;
+  dayTo?: string | null;
+  publishedFrom?: Date | null;
+  publishedTo?: Date | null;
+  minUpvotes?: number | null;
+  maxUpvotes?: number | null;
+  /** A visible author whose name contains this, case-insensitively. */
+  author?: string | null;
+  hasCode?: boolean | null;
+  arxivIds?: readonly string[] | null;
+  search?: string | null;
+}
+
+export interface PageArgs {
+  first?: number | null;
+  after?: string | null;
+  last?: number | null;
+  before?: string | null;
+}
+
+export interface PaperPage {
+  ids: number[];
+  cursors: string[];
+  hasNextPage: boolean;
+  hasPreviousPage: boolean;
+}
+
+export const PAGE_SIZE = { default: 20, max: 100 } as const;
+const MAX_SEARCH_WORDS = 12;
+
+interface Order {
+  /** The SQL of the sort key. */
+  key: string;
+  nullable: boolean;
+  /** How a key comes back from the database and goes into a cursor. */
+  kind: "int" | "float" | "text" | "date";
+}
+
+const ORDERS: Record<Exclude<PaperOrderField, "RELEVANCE">, Order> = {
+  UPVOTES: { key: 'p."upvotes"', nullable: false, kind: "int" },
+  PUBLISHED_AT: { key: 'p."publishedAt"', nullable: true, kind: "date" },
+  DAY: { key: 'p."lastSeenOn"', nullable: true, kind: "text" },
+  TRENDING: { key: 'p."trendingScore"', nullable: false, kind: "float" },
+};
+
+/** The words of a search, as both engines will match them. */
+export function searchWords(search: string): string[] {
+  const words = search.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  if (words.length === 0) throw new UserInputError("filter.search", "has no words to search for");
+  if (words.length > MAX_SEARCH_WORDS) {
+    throw new UserInputError(
+      "filter.search",
+      `has ${words.length} words; at most ${MAX_SEARCH_WORDS}`,
+    );
+  }
+  return words.map((w) => w.slice(0, 64));
+}
+
+class Query {
+  readonly params: unknown[] = [];
+  readonly where: string[] = [];
+  from = 'FROM "Paper" p';
+  relevance: string | null = null;
+
+  constructor(readonly provider: Provider) {}
+
+  /** Adds a parameter; returns its placeholder. */
+  p(value: unknown): string {
+    this.params.push(value);
+    return this.provider === "sqlite" ? "?" : `$${this.params.length}`;
+  }
+}
+
+function applyFilter(q: Query, filter: PaperFilter): void {
+  if (filter.dayFrom || filter.dayTo) {
+    const range = [
+      filter.dayFrom ? `d."date" >= ${q.p(filter.dayFrom)}` : null,
+      filter.dayTo ? `d."date" <= ${q.p(filter.dayTo)}` : null,
+    ].filter(Boolean);
+    q.where.push(
+      `EXISTS (SELECT 1 FROM "DayEntry" e JOIN "Day" d ON d."id" = e."dayId" WHERE e."paperId" = p."id" AND ${range.join(" AND ")})`,
+    );
+  }
+  if (filter.publishedFrom) q.where.push(`p."publishedAt" >= ${q.p(filter.publishedFrom)}`);
+  if (filter.publishedTo) q.where.push(`p."publishedAt" <= ${q.p(filter.publishedTo)}`);
+  if (filter.minUpvotes != null) q.where.push(`p."upvotes" >= ${q.p(filter.minUpvotes)}`);
+  if (filter.maxUpvotes != null) q.where.push(`p."upvotes" <= ${q.p(filter.maxUpvotes)}`);
+  if (filter.hasCode != null)
+    q.where.push(`p."codeUrl" IS ${filter.hasCode ? "NOT NULL" : "NULL"}`);
+  if (filter.arxivIds) {
+    if (filter.arxivIds.length === 0) q.where.push("1 = 0");
+    else q.where.push(`p."arxivId" IN (${filter.arxivIds.map((id) => q.p(id)).join(", ")})`);
+  }
+  if (filter.author) {
+    const pattern = `%${filter.author.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    q.where.push(
+      `EXISTS (SELECT 1 FROM "PaperAuthor" pa JOIN "Author" a ON a."id" = pa."authorId"
+        WHERE pa."paperId" = p."id" AND pa."hidden" = false AND lower(a."name") LIKE ${q.p(pattern)} ESCAPE '\\')`,
+    );
+  }
+  if (filter.search) {
+    const words = searchWords(filter.search);
+    if (q.provider === "sqlite") {
+      const match = words.map((w) => `"${w}"*`).join(" AND ");
+      q.from += ` JOIN (SELECT "rowid" AS "id", -bm25("PaperSearch", 10.0, 1.0) AS "rank"
+        FROM "PaperSearch" WHERE "PaperSearch" MATCH ${q.p(match)}) s ON s."id" = p."id"`;
+      q.relevance = 's."rank"';
+    } else {
+      const tsquery = `to_tsquery('simple', ${q.p(words.map((w) => `${w}:*`).join(" & "))})`;
+      q.where.push(`p."searchVector" @@ ${tsquery}`);
+      q.relevance = `ts_rank(p."searchVector", ${tsquery})`;
+    }
+  }
+}
+
+/** A cursor: the order it belongs to, a fingerprint of the query, the sort key and the id. */
+function encodeCursor(fingerprint: string, key: unknown, id: number): string {
+  const value = key instanceof Date ? key.toISOString() : key;
+  return Buffer.from(JSON.stringify([fingerprint, value, id])).toString("base64url");
+}
+
+function decodeCursor(
+  argument: string,
+  cursor: string,
+  fingerprint: string,
+  order: Order,
+): [unknown, number] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+  } catch {
+    throw new UserInputError(argument, "is not a cursor from this API");
+  }
+  if (!Array.isArray(parsed) || parsed.length !== 3 || typeof parsed[2] !== "number") {
+    throw new UserInputError(argument, "is not a cursor from this API");
+  }
+  if (parsed[0] !== fingerprint) {
+    throw new UserInputError(argument, "belongs to a different order, filter or search");
+  }
+  const [, value, id] = parsed as [string, unknown, number];
+  if (value === null) return [null, id];
+  if (order.kind === "date") return [new Date(String(value)), id];
+  return [value, id];
+}
+
+function fingerprintOf(filter: PaperFilter, field: PaperOrderField, direction: Direction): string {
+  return createHash("sha256")
+    .update(JSON.stringify([filter, field, direction]))
+    .digest("base64url")
+    .slice(0, 12);
+}
+
+/**
+ * The condition "strictly after (key, id)" in an order by key then id, both `dir`, nulls `nulls`
+ * (PostgreSQL and SQLite both accept NULLS FIRST/LAST, so the order is the same on both).
+ */
+function after(
+  q: Query,
+  order: Order,
+  dir: Direction,
+  nullsLast: boolean,
+  key: unknown,
+  id: number,
+): string {
+  const cmp = dir === "DESC" ? "<" : ">";
+  const col = order.key;
+  const idAfter = `p."id" ${cmp} ${q.p(id)}`;
+  if (!order.nullable) {
+    return `(${col} ${cmp} ${q.p(key)} OR (${col} = ${q.p(key)} AND ${idAfter}))`;
+  }
+  if (key === null) {
+    return nullsLast
+      ? `(${col} IS NULL AND ${idAfter})`
+      : `((${col} IS NULL AND ${idAfter}) OR ${col} IS NOT NULL)`;
+  }
+  const rest = `${col} ${cmp} ${q.p(key)} OR (${col} = ${q.p(key)} AND ${idAfter})`;
+  return nullsLast ? `(${rest} OR ${col} IS NULL)` : `(${rest})`;
+}
+
+function pageSize(args: PageArgs): { size: number; backward: boolean } {
+  if (args.first != null && args.last != null) {
+    throw new UserInputError("first", "give first or last, not both");
+  }
+  const backward = args.last != null || (args.before != null && args.first == null);
+  const size = (backward ? args.last : args.first) ?? PAGE_SIZE.default;
+  const name = backward ? "last" : "first";
+  if (!Number.isInteger(size) || size < 1 || size > PAGE_SIZE.max) {
+    throw new UserInputError(name, `must be between 1 and ${PAGE_SIZE.max}, not ${size}`);
+  }
+  return { size, backward };
+}
+
+export async function listPapers(
+  db: Db,
+  provider: Provider,
+  filter: PaperFilter,
+  field: PaperOrderField,
+  direction: Direction,
+  args: PageArgs,
+): Promise<PaperPage> {
+  const { size, backward } = pageSize(args);
+  if (field === "RELEVANCE" && !filter.search) {
+    throw new UserInputError("orderBy", "RELEVANCE needs filter.search");
+  }
+  const q = new Query(provider);
+  applyFilter(q, filter);
+  const order: Order =
+    field === "RELEVANCE"
+      ? { key: q.relevance as string, nullable: false, kind: "float" }
+      : ORDERS[field];
+  const fingerprint = fingerprintOf(filter, field, direction);
+  // Backward pages read the list in the opposite order, then turn the rows around.
+  const dir: Direction = backward === (direction === "DESC") ? "ASC" : "DESC";
+  const nullsLast = !backward;
+  if (args.after) {
+    const [key, id] = decodeCursor("after", args.after, fingerprint, order);
+    q.where.push(after(q, order, direction, true, key, id));
+  }
+  if (args.before) {
+    const [key, id] = decodeCursor("before", args.before, fingerprint, order);
+    q.where.push(after(q, order, direction === "DESC" ? "ASC" : "DESC", false, key, id));
+  }
+  const nulls = order.nullable ? (nullsLast ? " NULLS LAST" : " NULLS FIRST") : "";
+  const sql = `SELECT p."id" AS "id", ${order.key} AS "key" ${q.from}
+    ${q.where.length ? `WHERE ${q.where.join(" AND ")}` : ""}
+    ORDER BY ${order.key} ${dir}${nulls}, p."id" ${dir} LIMIT ${size + 1}`;
+  const rows = await db.$queryRawUnsafe<{ id: number | bigint; key: unknown }[]>(sql, ...q.params);
+  const more = rows.length > size;
+  const page = rows.slice(0, size);
+  if (backward) page.reverse();
+  return {
+    ids: page.map((r) => Number(r.id)),
+    cursors: page.map((r) => encodeCursor(fingerprint, normalizeKey(r.key, order), Number(r.id))),
+    hasNextPage: backward ? Boolean(args.before) : more,
+    hasPreviousPage: backward ? more : Boolean(args.after),
+  };
+}
+
+function normalizeKey(key: unknown, order: Order): unknown {
+  if (key === null || key === undefined) return null;
+  if (typeof key === "bigint") return Number(key);
+  if (order.kind === "date" && !(key instanceof Date)) return new Date(String(key));
+  return key;
+}
+
+export async function countPapers(
+  db: Db,
+  provider: Provider,
+  filter: PaperFilter,
+): Promise<number> {
+  const q = new Query(provider);
+  applyFilter(q, filter);
+  const rows = await db.$queryRawUnsafe<{ n: number | bigint }[]>(
+    `SELECT count(*) AS "n" ${q.from} ${q.where.length ? `WHERE ${q.where.join(" AND ")}` : ""}`,
+    ...q.params,
+  );
+  return Number(rows[0]?.n ?? 0);
+}

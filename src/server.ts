@@ -1,0 +1,113 @@
+/** Creates the Yoga server: schema, limits, health, readiness and Prometheus metrics. */
+import { maxAliasesPlugin } from "@escape.tech/graphql-armor-max-aliases";
+import { maxDirectivesPlugin } from "@escape.tech/graphql-armor-max-directives";
+import { maxTokensPlugin } from "@escape.tech/graphql-armor-max-tokens";
+import { usePrometheus } from "@graphql-yoga/plugin-prometheus";
+import { createYoga, type Plugin, useReadinessCheck, type YogaLogger } from "graphql-yoga";
+import { Registry } from "prom-client";
+import type { Db } from "./db/client.ts";
+import type { Provider } from "./db/target.ts";
+import { createContext } from "./graphql/context.ts";
+import { schema } from "./graphql/schema.ts";
+
+/** Size limits checked before parsing; the depth, breadth and cost limits are in the builder. */
+export const REQUEST_LIMITS = {
+  /** Bytes of a request body. */
+  bodyBytes: 64 * 1024,
+  /** Tokens of a GraphQL document. */
+  tokens: 3_000,
+  aliases: 30,
+  directives: 20,
+} as const;
+
+/** Ready to run in GraphiQL: the front page of a day, a filtered search, a dashboard series. */
+export const EXAMPLE_OPERATIONS = `# papergraph: a few operations to start from. Run one with the play button.
+
+query FrontPage {
+  papers(first: 10, orderBy: { field: TRENDING }) {
+    totalCount
+    edges {
+      cursor
+      node { title upvotes arxivUrl codeUrl authors { name } appearances { rank day { date } } }
+    }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+
+query Day {
+  day(date: "2024-10-25") {
+    date paperCount totalUpvotes
+    previous { date } next { date }
+    papers(first: 5) { edges { node { rank upvotes paper { title } } } }
+  }
+}
+
+query Search {
+  papers(filter: { search: "reinforcement learning", hasCode: false }, orderBy: { field: RELEVANCE }) {
+    totalCount
+    nodes { title publishedAt upvotes }
+  }
+}
+
+query Dashboard {
+  timeSeries(from: "2024-10-01", to: "2025-12-31", bucket: MONTH) { bucket papers upvotes }
+  topAuthors(from: "2024-01-01", to: "2025-12-31", first: 5) { author { name } papers upvotes }
+}
+`;
+
+/** Refuses request bodies over the limit before they are read. */
+function bodyLimit(bytes: number): Plugin {
+  return {
+    onRequest({ request, endResponse, fetchAPI }) {
+      const length = Number(request.headers.get("content-length") ?? 0);
+      if (length > bytes) {
+        endResponse(
+          new fetchAPI.Response(
+            JSON.stringify({
+              errors: [
+                {
+                  message: `request body of ${length} bytes exceeds the limit of ${bytes}`,
+                  extensions: { code: "QUERY_TOO_COMPLEX" },
+                },
+              ],
+            }),
+            { status: 413, headers: { "content-type": "application/json" } },
+          ),
+        );
+      }
+    },
+  };
+}
+
+export interface ServerOptions {
+  db: Db;
+  provider: Provider;
+  logger?: YogaLogger | boolean;
+}
+
+export function createServer({ db, provider, logger = false }: ServerOptions) {
+  return createYoga({
+    schema,
+    context: () => createContext(db, provider),
+    graphqlEndpoint: "/graphql",
+    graphiql: { title: "papergraph", defaultQuery: EXAMPLE_OPERATIONS },
+    landingPage: false,
+    logging: logger,
+    healthCheckEndpoint: "/health",
+    plugins: [
+      bodyLimit(REQUEST_LIMITS.bodyBytes),
+      maxTokensPlugin({ n: REQUEST_LIMITS.tokens }),
+      maxAliasesPlugin({ n: REQUEST_LIMITS.aliases }),
+      maxDirectivesPlugin({ n: REQUEST_LIMITS.directives }),
+      useReadinessCheck({
+        endpoint: "/ready",
+        check: async () => {
+          await db.$queryRawUnsafe("SELECT 1");
+        },
+      }),
+      usePrometheus({ endpoint: "/metrics", registry: new Registry() }),
+    ],
+  });
+}
+
+export type Server = ReturnType<typeof createServer>;
