@@ -19,7 +19,16 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export async function openDatabase(target: DatabaseTarget): Promise<Database> {
+export interface OpenOptions {
+  /** Called with every SQL statement the client sends (the N+1 tests count them). */
+  onQuery?: (sql: string) => void;
+}
+
+export async function openDatabase(
+  target: DatabaseTarget,
+  options: OpenOptions = {},
+): Promise<Database> {
+  const log = options.onQuery ? [{ emit: "event" as const, level: "query" as const }] : [];
   let db: Db;
   if (target.provider === "sqlite") {
     openSqliteFile(target.file as string).close();
@@ -27,12 +36,14 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
       url: target.file as string,
       timeout: SQLITE_BUSY_TIMEOUT_MS,
     });
-    db = new SqliteClient({ adapter });
+    db = new SqliteClient({ adapter, log });
     for (const pragma of SQLITE_PRAGMAS) await db.$queryRawUnsafe(`PRAGMA ${pragma}`);
   } else {
     const adapter = new PrismaPg({ connectionString: target.url });
-    db = new PostgresClient({ adapter }) as unknown as Db;
+    db = new PostgresClient({ adapter, log }) as unknown as Db;
   }
+  const onQuery = options.onQuery;
+  if (onQuery) (db as SqliteClient<"query">).$on("query", (event) => onQuery(event.query));
   return { db, target, close: () => db.$disconnect() };
 }
 
@@ -41,9 +52,12 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
  * pending migrations itself; PostgreSQL is migrated explicitly (`papergraph migrate`), so that a
  * deploy decides when the schema changes, and this refuses to start on an unmigrated database.
  */
-export async function connect(target: DatabaseTarget): Promise<Database> {
+export async function connect(
+  target: DatabaseTarget,
+  options: OpenOptions = {},
+): Promise<Database> {
   await ensureMigrated(target);
-  return openDatabase(target);
+  return openDatabase(target, options);
 }
 
 /** SQLite: applies pending migrations. PostgreSQL: throws unless every migration was applied. */

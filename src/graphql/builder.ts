@@ -14,8 +14,8 @@ export const LIMITS = {
   depth: 12,
   /** Fields selected in one selection set, aliases included. */
   breadth: 100,
-  /** Estimated cost: 1 per field, times `first`/`last` (or 20) for list and connection fields. */
-  complexity: 20_000,
+  /** Estimated cost: 1 per field, times the page size for connections (lists: 3 to 10). */
+  complexity: 50_000,
 } as const;
 
 export const builder = new SchemaBuilder<{
@@ -43,7 +43,7 @@ export const builder = new SchemaBuilder<{
   },
   complexity: {
     defaultComplexity: 1,
-    defaultListMultiplier: 20,
+    defaultListMultiplier: 10,
     limit: LIMITS,
     complexityError: (kind, result) => {
       const key = kind.toLowerCase() as "complexity" | "depth" | "breadth";

@@ -183,19 +183,17 @@ function after(
   key: unknown,
   id: number,
 ): string {
+  // Placeholders are numbered as they are created: build the SQL strictly left to right.
   const cmp = dir === "DESC" ? "<" : ">";
   const col = order.key;
-  const idAfter = `p."id" ${cmp} ${q.p(id)}`;
-  if (!order.nullable) {
-    return `(${col} ${cmp} ${q.p(key)} OR (${col} = ${q.p(key)} AND ${idAfter}))`;
-  }
+  const keyed = () =>
+    `${col} ${cmp} ${q.p(key)} OR (${col} = ${q.p(key)} AND p."id" ${cmp} ${q.p(id)})`;
+  if (!order.nullable) return `(${keyed()})`;
   if (key === null) {
-    return nullsLast
-      ? `(${col} IS NULL AND ${idAfter})`
-      : `((${col} IS NULL AND ${idAfter}) OR ${col} IS NOT NULL)`;
+    const nullAfter = `(${col} IS NULL AND p."id" ${cmp} ${q.p(id)})`;
+    return nullsLast ? nullAfter : `(${nullAfter} OR ${col} IS NOT NULL)`;
   }
-  const rest = `${col} ${cmp} ${q.p(key)} OR (${col} = ${q.p(key)} AND ${idAfter})`;
-  return nullsLast ? `(${rest} OR ${col} IS NULL)` : `(${rest})`;
+  return nullsLast ? `(${keyed()} OR ${col} IS NULL)` : `(${keyed()})`;
 }
 
 function pageSize(args: PageArgs): { size: number; backward: boolean } {

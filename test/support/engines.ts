@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
-import { connect, type Database } from "../../src/db/client.ts";
+import { connect, type Database, type OpenOptions } from "../../src/db/client.ts";
 import { openSqlClient, type SqlClient } from "../../src/db/sql.ts";
 import { type DatabaseTarget, type Provider, parseDatabaseUrl } from "../../src/db/target.ts";
 
@@ -76,13 +76,16 @@ export async function createTestTarget(provider: Provider): Promise<{
 }
 
 /** A fresh database, migrated and connected. */
-export async function createTestDatabase(provider: Provider): Promise<TestDatabase> {
+export async function createTestDatabase(
+  provider: Provider,
+  options: OpenOptions = {},
+): Promise<TestDatabase> {
   const { target, drop } = await createTestTarget(provider);
   if (provider === "postgresql") {
     const { migrate } = await import("../../src/db/migrate.ts");
     await migrate(target);
   }
-  const database = await connect(target);
+  const database = await connect(target, options);
   const sql = openSqlClient(target);
   return {
     ...database,

@@ -35,6 +35,7 @@ export const DayPaperOrder = builder.enumType("DayPaperOrder", {
 
 export const Day = builder.prismaNode("Day", {
   id: { field: "id" },
+  nullable: true,
   description: "One digest day.",
   fields: (t) => ({
     date: t.expose("date", { type: "Date" }),

@@ -14,6 +14,7 @@ import { UserInputError } from "../errors.ts";
 
 export const Author = builder.prismaNode("Author", {
   id: { field: "id" },
+  nullable: true,
   description: "A person named as an author of papers.",
   fields: (t) => ({
     name: t.exposeString("name"),
@@ -37,8 +38,14 @@ export const UpvotePoint = builder.prismaObject("UpvoteSnapshot", {
   }),
 });
 
+/** The page size a connection's cost counts: its page size, capped so that a too-large `first` is reported by the resolver as a bad argument rather than as a cost. */
+export function pageMultiplier(args: { first?: number | null; last?: number | null }): number {
+  return Math.min(args.first ?? args.last ?? PAGE_SIZE.default, PAGE_SIZE.max);
+}
+
 export const Paper = builder.prismaNode("Paper", {
   id: { field: "id" },
+  nullable: true,
   select: { id: true },
   description: "A research paper, as the digests list it.",
   fields: (t) => ({
@@ -50,6 +57,7 @@ export const Paper = builder.prismaNode("Paper", {
     abstract: t.exposeString("abstract"),
     authors: t.field({
       type: [Author],
+      complexity: { field: 1, multiplier: 5 },
       description: "Authors in order; authors the digest marks hidden are left out.",
       select: (_args, _ctx, nestedSelection) => ({
         authors: {
@@ -91,10 +99,12 @@ export const Paper = builder.prismaNode("Paper", {
       resolve: (p) => (p.arxivId ? `https://arxiv.org/pdf/${p.arxivId}` : null),
     }),
     appearances: t.relation("dayEntries", {
+      complexity: { field: 1, multiplier: 3 },
       description: "The days the paper was listed on, oldest first, with its rank there.",
       query: { orderBy: { day: { date: "asc" } } },
     }),
     upvoteHistory: t.relation("upvoteHistory", {
+      complexity: { field: 1, multiplier: 5 },
       description: "Every change of its digest upvote count, oldest first: chart it.",
       query: { orderBy: [{ seenOn: "asc" }, { id: "asc" }] },
     }),
@@ -244,7 +254,7 @@ builder.queryFields((t) => ({
       last: t.arg.int(),
       before: t.arg.string(),
     },
-    complexity: (args) => ({ field: 2, multiplier: args.first ?? args.last ?? PAGE_SIZE.default }),
+    complexity: (args) => ({ field: 2, multiplier: pageMultiplier(args) }),
     resolve: (_root, args, ctx, info) =>
       resolvePaperConnection(
         ctx,

@@ -8,6 +8,7 @@ import {
   PaperConnection,
   PaperFilterInput,
   PaperOrder,
+  pageMultiplier,
   resolvePaperConnection,
   withinDays,
 } from "./paper.ts";
@@ -59,7 +60,7 @@ export const Period = builder.objectRef<PeriodShape>("Period").implement({
         last: t.arg.int(),
         before: t.arg.string(),
       },
-      complexity: (args) => ({ field: 2, multiplier: args.first ?? args.last ?? 20 }),
+      complexity: (args) => ({ field: 2, multiplier: pageMultiplier(args) }),
       resolve: (p, args, ctx, info) =>
         resolvePaperConnection(
           ctx,

@@ -1,0 +1,46 @@
+/** Runs typed operations through the real Yoga server (`yoga.fetch`) against a test database. */
+import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
+import { type GraphQLFormattedError, print } from "graphql";
+import { createServer, type Server } from "../../src/server.ts";
+import type { TestDatabase } from "./engines.ts";
+
+export interface Result<T> {
+  status: number;
+  data?: T | null;
+  errors?: GraphQLFormattedError[];
+}
+
+export function serverFor(database: TestDatabase): Server {
+  return createServer({ db: database.db, provider: database.target.provider });
+}
+
+export async function execute<T, V>(
+  server: Server,
+  document: TypedDocumentNode<T, V>,
+  variables?: V,
+): Promise<Result<T>> {
+  return post<T>(server, { query: print(document), variables });
+}
+
+export async function post<T = unknown>(server: Server, body: unknown): Promise<Result<T>> {
+  const response = await server.fetch("http://papergraph.test/graphql", {
+    method: "POST",
+    headers: { "content-type": "application/json", accept: "application/json" },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+  const json = (await response.json()) as Omit<Result<T>, "status">;
+  return { status: response.status, ...json };
+}
+
+/** The data of a result that must have succeeded. */
+export async function data<T, V>(
+  server: Server,
+  document: TypedDocumentNode<T, V>,
+  variables?: V,
+): Promise<T> {
+  const result = await execute(server, document, variables);
+  if (result.errors?.length || !result.data) {
+    throw new Error(`operation failed: ${JSON.stringify(result.errors)}`);
+  }
+  return result.data;
+}
