@@ -1,0 +1,166 @@
+/**
+ * API load benchmark: a ~100,000-paper / 1,000-day database per engine, the server in its own
+ * process (as `npm start` runs it), and autocannon driving three representative operations over
+ * HTTP. Also compares the latency of a page deep in the list with the first page.
+ *
+ *   npx tsx bench/api.ts [--engines sqlite,postgresql] [--seconds 10] [--connections 10]
+ *
+ * Prints a Markdown table: requests/s, p50 and p99 latency, and the server's peak memory (VmHWM).
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import autocannon from "autocannon";
+import { migrate } from "../src/db/migrate.ts";
+import { openSqlClient } from "../src/db/sql.ts";
+import type { DatabaseTarget, Provider } from "../src/db/target.ts";
+import { ingest } from "../src/ingest/run.ts";
+import { createTestTarget, postgresAvailable } from "../test/support/engines.ts";
+import { generateCorpus } from "./generate.ts";
+
+const { values } = parseArgs({
+  options: {
+    engines: { type: "string", default: "sqlite,postgresql" },
+    seconds: { type: "string", default: "10" },
+    connections: { type: "string", default: "10" },
+  },
+});
+
+const DAYS = 1000;
+const PAPERS = 110; // ~10% repeat from the day before: ~100,000 distinct papers
+const dir = `bench/out/digests-${DAYS}x${PAPERS}`;
+
+const OPERATIONS = {
+  "front page of a day": {
+    query: `query($date: Date!) { day(date: $date) { date paperCount papers(first: 20) { edges { node { rank upvotes paper { title upvotes codeUrl authors { name } } } } } } }`,
+    variables: { date: "2023-06-15" },
+  },
+  "filtered search": {
+    query: `query($search: String!) { papers(first: 20, filter: { search: $search, minUpvotes: 5 }, orderBy: { field: RELEVANCE }) { totalCount nodes { title upvotes publishedAt } } }`,
+    variables: { search: "diffusion model" },
+  },
+  "dashboard series": {
+    query: `query { timeSeries(from: "2023-01-01", to: "2023-12-31", bucket: MONTH) { bucket papers upvotes } topAuthors(from: "2023-01-01", to: "2023-03-31", first: 10) { author { name } papers } }`,
+    variables: {},
+  },
+};
+
+function startServer(target: DatabaseTarget): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+    env: {
+      ...process.env,
+      DATABASE_URL: target.url,
+      PORT: "0",
+      LOG_LEVEL: "warn",
+      SAMPLE_DATA: "false",
+    },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  return new Promise((resolve, reject) => {
+    child.stdout?.on("data", (d) => {
+      const match = /serving (http:\/\/\S+)/.exec(String(d));
+      if (match) resolve({ child, url: match[1] as string });
+    });
+    child.on("exit", (code) => reject(new Error(`server exited with ${code}`)));
+  });
+}
+
+function peakMemoryMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return Math.round(kb / 1024);
+}
+
+async function post(url: string, query: string, variables: object) {
+  const started = performance.now();
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ query, variables }),
+  });
+  // biome-ignore lint/suspicious/noExplicitAny: the benchmark reads a few known fields
+  const json = (await response.json()) as { data?: any; errors?: unknown };
+  if (json.errors) throw new Error(JSON.stringify(json.errors));
+  return { data: json.data, ms: performance.now() - started };
+}
+
+/** Medians of the first page and of a page ~50,000 papers deep, measured alternately. */
+async function deepPage(url: string) {
+  const query = `query($after: String) { papers(first: 100, after: $after, orderBy: { field: UPVOTES }) { pageInfo { endCursor } nodes { title upvotes } } }`;
+  let cursor: string | null = null;
+  for (let i = 0; i < 500; i++) {
+    cursor = (await post(url, query, { after: cursor })).data.papers.pageInfo.endCursor;
+  }
+  const first: number[] = [];
+  const deep: number[] = [];
+  for (let i = 0; i < 100; i++) {
+    first.push((await post(url, query, { after: null })).ms);
+    deep.push((await post(url, query, { after: cursor })).ms);
+  }
+  const median = (xs: number[]) =>
+    [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+  return { first: median(first), deep: median(deep) };
+}
+
+async function run(provider: Provider) {
+  const { target, drop } = await createTestTarget(provider);
+  await migrate(target);
+  const sql = openSqlClient(target);
+  console.log(`${provider}: ingesting ${DAYS} x ${PAPERS}...`);
+  await ingest(
+    sql,
+    readdirSync(dir)
+      .sort()
+      .map((name) => ({ source: join(dir, name) })),
+  );
+  const papers = (await sql.query<{ n: number }>(`SELECT count(*) AS "n" FROM "Paper"`))[0]?.n;
+  await sql.close();
+  const { child, url } = await startServer(target);
+  const rows: string[] = [];
+  try {
+    for (const [name, operation] of Object.entries(OPERATIONS)) {
+      await post(url, operation.query, operation.variables); // warm up, and fail loudly if broken
+      const result = await autocannon({
+        url,
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(operation),
+        connections: Number(values.connections),
+        duration: Number(values.seconds),
+      });
+      rows.push(
+        `| ${provider} | ${name} | ${Math.round(result.requests.average)} | ${result.latency.p50} ms | ${result.latency.p99} ms | ${result.non2xx + result.errors} |`,
+      );
+    }
+    const deep = await deepPage(url);
+    rows.push(
+      `| ${provider} | page 1 vs page 501 (UPVOTES, 100/page) | | ${deep.first.toFixed(1)} ms vs ${deep.deep.toFixed(1)} ms | ratio ${(deep.deep / deep.first).toFixed(2)} | |`,
+    );
+    rows.push(
+      `| ${provider} | server peak memory | | ${peakMemoryMb(child.pid as number)} MB | ${papers} papers | |`,
+    );
+  } finally {
+    child.kill("SIGTERM");
+    await new Promise((r) => child.on("exit", r));
+    await drop();
+  }
+  return rows;
+}
+
+if (!existsSync(dir) || readdirSync(dir).length !== DAYS) {
+  console.log(`generating ${dir}`);
+  generateCorpus({ days: DAYS, papers: PAPERS, textEvery: 10, out: dir });
+}
+const rows: string[] = [];
+for (const engine of values.engines.split(",") as Provider[]) {
+  if (engine === "postgresql" && !postgresAvailable) {
+    console.log("postgresql: skipped (no server answers; set TEST_POSTGRES_URL)");
+    continue;
+  }
+  rows.push(...(await run(engine)));
+}
+console.log(
+  `\n| engine | operation | requests/s | p50 | p99 | errors |\n|---|---|---|---|---|---|`,
+);
+console.log(rows.join("\n"));

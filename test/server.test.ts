@@ -1,0 +1,106 @@
+/** `npm start` as a user runs it: a real process on the embedded default, over HTTP. */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+function startServer(env: Record<string, string>): {
+  child: ChildProcess;
+  url: Promise<string>;
+  output: () => string;
+} {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+    env: { ...process.env, NODE_ENV: "production", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stderr?.on("data", (d) => {
+    out += d;
+  });
+  const url = new Promise<string>((resolve, reject) => {
+    let stdout = "";
+    child.stdout?.on("data", (d) => {
+      stdout += d;
+      const match = /serving (http:\/\/\S+)/.exec(stdout);
+      if (match) resolve(match[1] as string);
+    });
+    child.on("exit", (code) => reject(new Error(`server exited with ${code}: ${out}`)));
+  });
+  return { child, url, output: () => out };
+}
+
+describe("the server on the embedded default", () => {
+  let dir: string;
+  let server: ReturnType<typeof startServer>;
+  let url: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "papergraph-server-"));
+    server = startServer({
+      DATABASE_URL: `file:${join(dir, "pg.db")}`,
+      PORT: "0",
+      LOG_LEVEL: "info",
+    });
+    url = await server.url;
+  });
+  afterAll(() => {
+    server.child.kill("SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("creates the database, loads the sample digests and says where it listens", async () => {
+    expect(url).toMatch(/^http:\/\/localhost:\d+\/graphql$/);
+    const response = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query: "{ papers { totalCount } days { totalCount } }" }),
+    });
+    expect(await response.json()).toEqual({
+      data: { papers: { totalCount: 63 }, days: { totalCount: 2 } },
+    });
+    expect(server.output()).toMatch(/"msg":"loaded the sample digests"/);
+  });
+
+  it("serves GraphiQL with example operations", async () => {
+    const page = await (await fetch(url, { headers: { accept: "text/html" } })).text();
+    expect(page).toContain("papergraph");
+    expect(page).toContain("FrontPage");
+  });
+
+  it("answers health, readiness and Prometheus metrics", async () => {
+    const base = url.replace("/graphql", "");
+    expect((await fetch(`${base}/health`)).status).toBe(200);
+    expect((await fetch(`${base}/ready`)).status).toBe(200);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/graphql_envelop_request_duration/);
+  });
+
+  it("logs structured JSON lines", () => {
+    const lines = server.output().trim().split("\n");
+    for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
+  });
+
+  it("shuts down gracefully on SIGTERM", async () => {
+    const exited = new Promise<number | null>((resolve) => server.child.on("exit", resolve));
+    server.child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+    expect(server.output()).toMatch(/"msg":"stopped"/);
+  });
+});
+
+describe("configuration", () => {
+  it("names each wrong value and exits non-zero", async () => {
+    const { child, url, output } = startServer({
+      PORT: "eighty",
+      LOG_LEVEL: "loud",
+      DATABASE_URL: "mysql://x",
+    });
+    await expect(url).rejects.toThrow();
+    expect(child.exitCode).toBe(1);
+    const text = output();
+    expect(text).toMatch(/PORT "eighty" is not a port number/);
+    expect(text).toMatch(/LOG_LEVEL "loud" is not one of/);
+    expect(text).toMatch(/DATABASE_URL "mysql:\/\/x" is not supported/);
+  });
+});
