@@ -289,6 +289,16 @@ describe.each(ENGINES)("the read API on %s", (provider) => {
         await walk({ filter: { search }, orderBy: { field: "RELEVANCE" } }, "backward", 25),
       ).toEqual(found);
     }
+    const combined = { search: "graph", minUpvotes: 5, dayFrom: "2022-01-05" };
+    const expected = truth
+      .filter(
+        (p) => matches(p, ["graph"]) && p.upvotes >= 5 && p.days.some((d) => d >= "2022-01-05"),
+      )
+      .map((p) => p.id)
+      .sort((a, b) => a - b);
+    expect(expected.length).toBeGreaterThan(0);
+    const found = await walk({ filter: combined, orderBy: { field: "RELEVANCE" } }, "forward", 10);
+    expect([...found].sort((a, b) => a - b)).toEqual(expected);
     const top = await data(server, PapersCount, { filter: { search: "memory barrier" } });
     expect(top.papers.nodes[0]?.title).toMatch(/^Breaking the Memory Barrier/);
   });

@@ -1,9 +1,10 @@
 /** `npm start` as a user runs it: a real process on the embedded default, over HTTP. */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { JSON_FIXTURE } from "./support/ingest.ts";
 
 function startServer(env: Record<string, string>): {
   child: ChildProcess;
@@ -60,6 +61,31 @@ describe("the server on the embedded default", () => {
       data: { papers: { totalCount: 63 }, days: { totalCount: 2 } },
     });
     expect(server.output()).toMatch(/"msg":"loaded the sample digests"/);
+  });
+
+  it("sees digests that the ingest job loads while it runs", async () => {
+    const { execFileSync } = await import("node:child_process");
+    const json = JSON.parse(readFileSync(JSON_FIXTURE, "utf8"));
+    const nextDay = json.map((item: { publishedAt: string; paper: object }) => ({
+      ...item,
+      publishedAt: "2024-10-26T08:00:00.000Z",
+      paper: { ...item.paper, submittedOnDailyAt: undefined },
+    }));
+    const file = join(dir, "2024-10-26.json");
+    writeFileSync(file, JSON.stringify(nextDay));
+    execFileSync(process.execPath, ["src/bin.mjs", "ingest", file], {
+      env: { ...process.env, DATABASE_URL: `file:${join(dir, "pg.db")}` },
+    });
+    const response = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        query: '{ day(date: "2024-10-26") { paperCount } papers { totalCount } }',
+      }),
+    });
+    expect(await response.json()).toEqual({
+      data: { day: { paperCount: 29 }, papers: { totalCount: 63 } },
+    });
   });
 
   it("serves GraphiQL with example operations", async () => {

@@ -93,6 +93,21 @@ class Query {
 }
 
 function applyFilter(q: Query, filter: PaperFilter): void {
+  // The search goes first: its placeholder is in the FROM clause, and SQLite numbers `?` in the
+  // order they appear in the text.
+  if (filter.search) {
+    const words = searchWords(filter.search);
+    if (q.provider === "sqlite") {
+      const match = words.map((w) => `"${w}"*`).join(" AND ");
+      q.from += ` JOIN (SELECT "rowid" AS "id", -bm25("PaperSearch", 10.0, 1.0) AS "rank"
+        FROM "PaperSearch" WHERE "PaperSearch" MATCH ${q.p(match)}) s ON s."id" = p."id"`;
+      q.relevance = 's."rank"';
+    } else {
+      const tsquery = `to_tsquery('simple', ${q.p(words.map((w) => `${w}:*`).join(" & "))})`;
+      q.where.push(`p."searchVector" @@ ${tsquery}`);
+      q.relevance = `ts_rank(p."searchVector", ${tsquery})`;
+    }
+  }
   if (filter.dayFrom || filter.dayTo) {
     const range = [
       filter.dayFrom ? `d."date" >= ${q.p(filter.dayFrom)}` : null,
@@ -118,19 +133,6 @@ function applyFilter(q: Query, filter: PaperFilter): void {
       `EXISTS (SELECT 1 FROM "PaperAuthor" pa JOIN "Author" a ON a."id" = pa."authorId"
         WHERE pa."paperId" = p."id" AND pa."hidden" = false AND lower(a."name") LIKE ${q.p(pattern)} ESCAPE '\\')`,
     );
-  }
-  if (filter.search) {
-    const words = searchWords(filter.search);
-    if (q.provider === "sqlite") {
-      const match = words.map((w) => `"${w}"*`).join(" AND ");
-      q.from += ` JOIN (SELECT "rowid" AS "id", -bm25("PaperSearch", 10.0, 1.0) AS "rank"
-        FROM "PaperSearch" WHERE "PaperSearch" MATCH ${q.p(match)}) s ON s."id" = p."id"`;
-      q.relevance = 's."rank"';
-    } else {
-      const tsquery = `to_tsquery('simple', ${q.p(words.map((w) => `${w}:*`).join(" & "))})`;
-      q.where.push(`p."searchVector" @@ ${tsquery}`);
-      q.relevance = `ts_rank(p."searchVector", ${tsquery})`;
-    }
   }
 }
 
