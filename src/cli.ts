@@ -4,8 +4,9 @@
  */
 import { readFileSync, statSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { AuthError, createToken, createUser, listTokens, revokeToken } from "./auth/tokens.ts";
 import { ConfigError, loadConfig } from "./config.ts";
-import { ensureMigrated } from "./db/client.ts";
+import { connect, type Db, ensureMigrated } from "./db/client.ts";
 import { migrate, pendingPostgres } from "./db/migrate.ts";
 import { openSqlClient } from "./db/sql.ts";
 import { redact } from "./db/target.ts";
@@ -26,6 +27,11 @@ commands:
   migrate                  apply pending database migrations (needed for PostgreSQL;
                            the embedded SQLite default migrates itself)
   migrate --status         list pending migrations, exit 1 if any
+  user create <handle> [--name NAME]
+  token create <handle> [--name NAME] [--expires-days N]
+                           prints a new API token once; only its hash is stored
+  token list [<handle>]    tokens with their prefix, creation, last use and state
+  token revoke <id|prefix>
 
 environment:
   DATABASE_URL   file:./data/papergraph.db (default, SQLite) or postgresql://user@host:5432/db`;
@@ -93,6 +99,84 @@ async function ingestCommand(args: string[]): Promise<number> {
   }
 }
 
+async function withDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
+  const { database } = loadConfig();
+  const { db, close } = await connect(database);
+  try {
+    return await fn(db);
+  } finally {
+    await close();
+  }
+}
+
+async function userCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { name: { type: "string" } },
+  });
+  const [action, handle] = positionals;
+  if (action !== "create" || !handle) throw new UsageError("user create <handle> [--name NAME]");
+  const user = await withDb((db) => createUser(db, handle, values.name));
+  console.log(`created user ${user.handle} (id ${user.id})`);
+  return 0;
+}
+
+async function tokenCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { name: { type: "string" }, "expires-days": { type: "string" } },
+  });
+  const [action, subject] = positionals;
+  if (action === "create" && subject) {
+    const days = values["expires-days"] === undefined ? undefined : Number(values["expires-days"]);
+    if (days !== undefined && !(Number.isInteger(days) && days > 0)) {
+      throw new UsageError("--expires-days must be a positive whole number");
+    }
+    const created = await withDb((db) =>
+      createToken(db, subject, { name: values.name, expiresInDays: days }),
+    );
+    console.log(created.token);
+    console.error(
+      `token ${created.id} for ${subject}: shown once, store it now (only its hash is kept)`,
+    );
+    return 0;
+  }
+  if (action === "list") {
+    const tokens = await withDb((db) => listTokens(db, subject));
+    for (const t of tokens) {
+      const state = t.revokedAt
+        ? "revoked"
+        : t.expiresAt && t.expiresAt < new Date()
+          ? "expired"
+          : "active";
+      console.log(
+        [
+          t.id,
+          t.user.handle,
+          t.name,
+          `${t.prefix}...`,
+          state,
+          `created ${t.createdAt.toISOString()}`,
+          `last used ${t.lastUsedAt?.toISOString() ?? "never"}`,
+        ].join("\t"),
+      );
+    }
+    return 0;
+  }
+  if (action === "revoke" && subject) {
+    const count = await withDb((db) => revokeToken(db, subject));
+    if (count === 0) {
+      console.error(`papergraph: no active token ${subject}`);
+      return 1;
+    }
+    console.log(`revoked ${count} token(s)`);
+    return 0;
+  }
+  throw new UsageError("token create <handle> | token list [<handle>] | token revoke <id|prefix>");
+}
+
 async function migrateCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { status: { type: "boolean", default: false } } });
   const { database } = loadConfig();
@@ -118,6 +202,10 @@ async function main(argv: string[]): Promise<number> {
         return await ingestCommand(rest);
       case "migrate":
         return await migrateCommand(rest);
+      case "user":
+        return await userCommand(rest);
+      case "token":
+        return await tokenCommand(rest);
       case undefined:
       case "help":
       case "--help":
@@ -135,7 +223,7 @@ async function main(argv: string[]): Promise<number> {
       console.error(`papergraph: ${(error as Error).message}\n\n${USAGE}`);
       return 2;
     }
-    if (error instanceof ConfigError) {
+    if (error instanceof ConfigError || error instanceof AuthError) {
       console.error(`papergraph: ${error.message}`);
       return 1;
     }

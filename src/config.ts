@@ -18,6 +18,10 @@ export interface Config {
    * the embedded SQLite database, off for PostgreSQL.
    */
   sampleData: boolean;
+  /** REDIS_URL: share live updates and rate limits across server processes. */
+  redisUrl: string | undefined;
+  /** VOTES_PER_MINUTE: per user, default 60. */
+  votesPerMinute: number;
 }
 
 const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
@@ -42,6 +46,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (sample !== undefined && !["true", "false", "1", "0"].includes(sample)) {
     problems.push(`SAMPLE_DATA "${sample}" is not true or false`);
   }
+  const redisUrl = env.REDIS_URL || undefined;
+  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) {
+    problems.push(`REDIS_URL "${redisUrl}" is not a redis:// URL`);
+  }
+  const votesPerMinute = Number(env.VOTES_PER_MINUTE ?? 60);
+  if (!Number.isInteger(votesPerMinute) || votesPerMinute < 1) {
+    problems.push(`VOTES_PER_MINUTE "${env.VOTES_PER_MINUTE}" is not a positive whole number`);
+  }
   if (problems.length > 0 || !database) {
     throw new ConfigError(`invalid configuration:\n  ${problems.join("\n  ")}`);
   }
@@ -52,5 +64,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel,
     sampleData:
       sample === undefined ? database.provider === "sqlite" : sample === "true" || sample === "1",
+    redisUrl,
+    votesPerMinute,
   };
 }

@@ -6,12 +6,15 @@
  */
 import { createServer as createHttpServer } from "node:http";
 import { fileURLToPath } from "node:url";
+import { Redis } from "ioredis";
 import pino from "pino";
 import { ConfigError, loadConfig } from "./config.ts";
 import { connect } from "./db/client.ts";
 import { openSqlClient } from "./db/sql.ts";
+import { createEvents } from "./graphql/pubsub.ts";
 import { ingest, listDigestFiles } from "./ingest/run.ts";
 import { createServer } from "./server.ts";
+import { memoryRateLimiter, redisRateLimiter } from "./votes/rate-limit.ts";
 
 const SAMPLE_DIR = fileURLToPath(new URL("../prisma/seed/", import.meta.url));
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -32,7 +35,17 @@ async function main(): Promise<void> {
     }
   }
 
-  const yoga = createServer({ db: database.db, provider: config.database.provider, logger: log });
+  const events = createEvents(config.redisUrl);
+  const rateLimiter = config.redisUrl
+    ? redisRateLimiter(new Redis(config.redisUrl), config.votesPerMinute, 60)
+    : memoryRateLimiter(config.votesPerMinute, 60);
+  const yoga = createServer({
+    db: database.db,
+    provider: config.database.provider,
+    logger: log,
+    pubsub: events.pubsub,
+    rateLimiter,
+  });
   const http = createHttpServer(yoga);
   await new Promise<void>((resolve) => http.listen(config.port, config.host, resolve));
   const address = http.address();
@@ -51,6 +64,7 @@ async function main(): Promise<void> {
     const force = setTimeout(() => http.closeAllConnections(), SHUTDOWN_GRACE_MS);
     http.close(async () => {
       clearTimeout(force);
+      await events.close();
       await database.close();
       log.info("stopped");
       process.exit(0);

@@ -8,7 +8,9 @@ import { Registry } from "prom-client";
 import type { Db } from "./db/client.ts";
 import type { Provider } from "./db/target.ts";
 import { createContext } from "./graphql/context.ts";
+import { createEvents, type PubSub } from "./graphql/pubsub.ts";
 import { schema } from "./graphql/schema.ts";
+import { memoryRateLimiter, type RateLimiter } from "./votes/rate-limit.ts";
 
 /** Size limits checked before parsing; the depth, breadth and cost limits are in the builder. */
 export const REQUEST_LIMITS = {
@@ -83,12 +85,23 @@ export interface ServerOptions {
   db: Db;
   provider: Provider;
   logger?: YogaLogger | boolean;
+  /** Live-update events; in memory unless given (main.ts passes a Redis-backed one). */
+  pubsub?: PubSub;
+  /** Mutation rate limits; 60 votes a minute per user, in memory, unless given. */
+  rateLimiter?: RateLimiter;
 }
 
-export function createServer({ db, provider, logger = false }: ServerOptions) {
+export function createServer({
+  db,
+  provider,
+  logger = false,
+  pubsub = createEvents().pubsub,
+  rateLimiter = memoryRateLimiter(60, 60),
+}: ServerOptions) {
+  const services = { db, provider, pubsub, rateLimiter };
   return createYoga({
     schema,
-    context: () => createContext(db, provider),
+    context: ({ request }) => createContext(services, request.headers.get("authorization")),
     graphqlEndpoint: "/graphql",
     graphiql: { title: "papergraph", defaultQuery: EXAMPLE_OPERATIONS },
     landingPage: false,

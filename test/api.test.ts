@@ -143,6 +143,19 @@ describe.each(ENGINES)("the read API on %s", (provider) => {
     const report = await ingest(database.sql, files, { today: "2026-11-28" });
     expect(report.failed).toBe(0);
     server = serverFor(database);
+    // Some papers without a publication date or day, so that orders meet keys that are null.
+    const some = await database.db.paper.findMany({
+      select: { id: true },
+      where: { id: { lte: 40 } },
+    });
+    await database.db.paper.updateMany({
+      where: { id: { in: some.filter((p) => p.id % 7 === 0).map((p) => p.id) } },
+      data: { publishedAt: null },
+    });
+    await database.db.paper.updateMany({
+      where: { id: { in: some.filter((p) => p.id % 9 === 0).map((p) => p.id) } },
+      data: { lastSeenOn: null },
+    });
     const rows = await database.db.paper.findMany({
       include: {
         authors: { where: { hidden: false }, include: { author: true } },
@@ -201,8 +214,10 @@ describe.each(ENGINES)("the read API on %s", (provider) => {
   }
 
   it("stores the trending score by its documented formula", () => {
-    for (const p of truth)
+    // (Leaving out the papers whose day the setup above erased behind the application's back.)
+    for (const p of truth.filter((p) => p.lastSeenOn !== null)) {
       expect(p.trendingScore).toBeCloseTo(trendingScore(p.upvotes, p.lastSeenOn), 9);
+    }
   });
 
   for (const field of ["UPVOTES", "PUBLISHED_AT", "DAY", "TRENDING"] as const) {

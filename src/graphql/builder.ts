@@ -7,6 +7,7 @@ import { GraphQLError } from "graphql";
 import type PrismaTypes from "../generated/pothos/prisma-types.ts";
 import { getDatamodel } from "../generated/pothos/prisma-types.ts";
 import type { Context } from "./context.ts";
+import { UserInputError } from "./errors.ts";
 
 /** Limits per operation: beyond them the operation is refused before anything runs. */
 export const LIMITS = {
@@ -33,6 +34,14 @@ export const builder = new SchemaBuilder<{
     clientMutationId: "omit",
     cursorType: "String",
     nodesOnConnection: true,
+    // A malformed id is the client's mistake: say so, typed, instead of an unexpected error.
+    decodeGlobalID: (globalID) => {
+      const [typename, id, ...rest] = Buffer.from(globalID, "base64").toString("utf8").split(":");
+      if (!typename || !id || rest.length > 0 || !/^[A-Za-z]+$/.test(typename)) {
+        throw new UserInputError("id", `"${globalID}" is not an id from this API`);
+      }
+      return { typename, id };
+    },
   },
   prisma: {
     client: (ctx) => ctx.db,

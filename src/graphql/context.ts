@@ -1,9 +1,12 @@
-/** What every resolver gets: the database of this server and the request's loaders. */
+/** What every resolver gets: the database, the request's loaders, its viewer, and shared services. */
+import { authenticate, type Credential } from "../auth/tokens.ts";
 import type { Db } from "../db/client.ts";
 import type { Provider } from "../db/target.ts";
+import type { RateLimiter } from "../votes/rate-limit.ts";
 import { createLoaders, type Loaders } from "./loaders.ts";
+import type { PubSub } from "./pubsub.ts";
 
-export interface Context {
+export interface Services {
   /**
    * The Prisma client. It travels in the context (plugin-prisma's `client: (ctx) => ctx.db`)
    * rather than as a module singleton, so one process can serve several databases: the test
@@ -11,9 +14,21 @@ export interface Context {
    */
   db: Db;
   provider: Provider;
-  loaders: Loaders;
+  pubsub: PubSub;
+  rateLimiter: RateLimiter;
 }
 
-export function createContext(db: Db, provider: Provider): Context {
-  return { db, provider, loaders: createLoaders(db, provider) };
+export interface Context extends Services {
+  loaders: Loaders;
+  /** Who is asking: the `Authorization: Bearer` token, checked once per request, when needed. */
+  viewer: () => Promise<Credential>;
+}
+
+export function createContext(services: Services, authorization: string | null): Context {
+  let credential: Promise<Credential> | undefined;
+  const viewer = () => {
+    credential ??= authenticate(services.db, authorization);
+    return credential;
+  };
+  return { ...services, viewer, loaders: createLoaders(services.db, services.provider, viewer) };
 }

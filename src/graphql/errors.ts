@@ -5,9 +5,13 @@
 import { GraphQLError } from "graphql";
 
 export const ERROR_CODES = {
+  UNAUTHENTICATED:
+    "the operation needs a valid `Authorization: Bearer <token>`; `extensions.reason` says what is wrong with the one given",
+  NOT_FOUND: "the id names nothing",
+  RATE_LIMITED: "too many mutations; `extensions.retryAfterSeconds` says when to try again",
   BAD_USER_INPUT: "an argument is invalid; `extensions.argument` names it",
-  NOT_FOUND: "an id names nothing",
-  QUERY_TOO_COMPLEX: "the operation exceeds the depth, breadth, cost, alias or token limits",
+  QUERY_TOO_COMPLEX:
+    "the operation exceeds the depth, breadth or cost limit, or the body size limit (HTTP 413)",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -21,10 +25,28 @@ export class UserInputError extends GraphQLError {
   }
 }
 
+export class UnauthenticatedError extends GraphQLError {
+  constructor(reason: string) {
+    super(`sign in: ${reason}`, {
+      extensions: { code: "UNAUTHENTICATED" satisfies ErrorCode, reason, http: { status: 401 } },
+    });
+  }
+}
+
 export class NotFoundError extends GraphQLError {
-  constructor(what: string, id: string) {
-    super(`${what} ${id} does not exist`, {
-      extensions: { code: "NOT_FOUND" satisfies ErrorCode, id },
+  constructor(what: string) {
+    super(`${what} does not exist`, { extensions: { code: "NOT_FOUND" satisfies ErrorCode } });
+  }
+}
+
+export class RateLimitedError extends GraphQLError {
+  constructor(retryAfterSeconds: number) {
+    super(`too many votes: try again in ${retryAfterSeconds} s`, {
+      extensions: {
+        code: "RATE_LIMITED" satisfies ErrorCode,
+        retryAfterSeconds,
+        http: { status: 429, headers: { "retry-after": String(retryAfterSeconds) } },
+      },
     });
   }
 }

@@ -3,7 +3,9 @@
  * neighbours. Each turns N calls in one tick into one SQL statement.
  */
 import DataLoader from "dataloader";
+import type { Credential } from "../auth/tokens.ts";
 import type { Db } from "../db/client.ts";
+import { placeholders } from "../db/placeholders.ts";
 import type { Provider } from "../db/target.ts";
 
 export interface DayStats {
@@ -16,14 +18,19 @@ export interface Neighbours {
   next: number | null;
 }
 
-function placeholders(provider: Provider, count: number, offset = 0): string {
-  return Array.from({ length: count }, (_, i) =>
-    provider === "sqlite" ? "?" : `$${offset + i + 1}`,
-  ).join(", ");
-}
-
-export function createLoaders(db: Db, provider: Provider) {
+export function createLoaders(db: Db, provider: Provider, viewer: () => Promise<Credential>) {
   return {
+    /** Whether the viewer upvoted each paper: one query per page, false when signed out. */
+    viewerUpvoted: new DataLoader<number, boolean>(async (paperIds) => {
+      const credential = await viewer();
+      if (credential.status !== "valid") return paperIds.map(() => false);
+      const rows = await db.vote.findMany({
+        where: { userId: credential.userId, paperId: { in: [...paperIds] } },
+        select: { paperId: true },
+      });
+      const voted = new Set(rows.map((r) => r.paperId));
+      return paperIds.map((id) => voted.has(id));
+    }),
     dayStats: new DataLoader<number, DayStats>(async (dayIds) => {
       const rows = await db.$queryRawUnsafe<
         { dayId: number; n: bigint | number; upvotes: bigint | number | null }[]

@@ -173,31 +173,6 @@ function fingerprintOf(filter: PaperFilter, field: PaperOrderField, direction: D
     .slice(0, 12);
 }
 
-/**
- * The condition "strictly after (key, id)" in an order by key then id, both `dir`, nulls `nulls`
- * (PostgreSQL and SQLite both accept NULLS FIRST/LAST, so the order is the same on both).
- */
-function after(
-  q: Query,
-  order: Order,
-  dir: Direction,
-  nullsLast: boolean,
-  key: unknown,
-  id: number,
-): string {
-  // Placeholders are numbered as they are created: build the SQL strictly left to right.
-  const cmp = dir === "DESC" ? "<" : ">";
-  const col = order.key;
-  const keyed = () =>
-    `${col} ${cmp} ${q.p(key)} OR (${col} = ${q.p(key)} AND p."id" ${cmp} ${q.p(id)})`;
-  if (!order.nullable) return `(${keyed()})`;
-  if (key === null) {
-    const nullAfter = `(${col} IS NULL AND p."id" ${cmp} ${q.p(id)})`;
-    return nullsLast ? nullAfter : `(${nullAfter} OR ${col} IS NOT NULL)`;
-  }
-  return nullsLast ? `(${keyed()} OR ${col} IS NULL)` : `(${keyed()})`;
-}
-
 function pageSize(args: PageArgs): { size: number; backward: boolean } {
   if (args.first != null && args.last != null) {
     throw new UserInputError("first", "give first or last, not both");
@@ -211,6 +186,12 @@ function pageSize(args: PageArgs): { size: number; backward: boolean } {
   return { size, backward };
 }
 
+/**
+ * A page of papers. The order is read as segments: rows with a sort key, then (for the nullable
+ * PUBLISHED_AT and DAY) rows without one; backward pages read the reverse order. Within a segment
+ * a page starts strictly after the cursor with a row-value comparison `(key, id) < (?, ?)`, which
+ * both engines turn into a range scan of the (key, id) index: deep pages cost what the first does.
+ */
 export async function listPapers(
   db: Db,
   provider: Provider,
@@ -223,29 +204,53 @@ export async function listPapers(
   if (field === "RELEVANCE" && !filter.search) {
     throw new UserInputError("orderBy", "RELEVANCE needs filter.search");
   }
-  const q = new Query(provider);
-  applyFilter(q, filter);
+  if (args.after && args.before)
+    throw new UserInputError("before", "give after or before, not both");
+  const fingerprint = fingerprintOf(filter, field, direction);
+  const probe = new Query(provider);
+  applyFilter(probe, filter);
   const order: Order =
     field === "RELEVANCE"
-      ? { key: q.relevance as string, nullable: false, kind: "float" }
+      ? { key: probe.relevance as string, nullable: false, kind: "float" }
       : ORDERS[field];
-  const fingerprint = fingerprintOf(filter, field, direction);
-  // Backward pages read the list in the opposite order, then turn the rows around.
+  const cursorArg = backward ? args.before : args.after;
+  const cursor = cursorArg
+    ? decodeCursor(backward ? "before" : "after", cursorArg, fingerprint, order)
+    : null;
+  // The direction the rows are read in: backward pages read the list in reverse, then turn round.
   const dir: Direction = backward === (direction === "DESC") ? "ASC" : "DESC";
-  const nullsLast = !backward;
-  if (args.after) {
-    const [key, id] = decodeCursor("after", args.after, fingerprint, order);
-    q.where.push(after(q, order, direction, true, key, id));
+  const cmp = dir === "DESC" ? "<" : ">";
+  const segments: ("keyed" | "null")[] = !order.nullable
+    ? ["keyed"]
+    : backward
+      ? ["null", "keyed"]
+      : ["keyed", "null"];
+  const first = cursor ? segments.indexOf(cursor[0] === null ? "null" : "keyed") : 0;
+
+  const rows: { id: number | bigint; key: unknown }[] = [];
+  for (let i = first; i < segments.length && rows.length <= size; i++) {
+    const q = new Query(provider);
+    applyFilter(q, filter);
+    const atCursor = cursor && i === first;
+    let orderBy: string;
+    if (segments[i] === "keyed") {
+      if (order.nullable) q.where.push(`${order.key} IS NOT NULL`);
+      if (atCursor) {
+        q.where.push(`(${order.key}, p."id") ${cmp} (${q.p(cursor[0])}, ${q.p(cursor[1])})`);
+      }
+      orderBy = `${order.key} ${dir}, p."id" ${dir}`;
+    } else {
+      q.where.push(`${order.key} IS NULL`);
+      if (atCursor) q.where.push(`p."id" ${cmp} ${q.p(cursor[1])}`);
+      orderBy = `p."id" ${dir}`;
+    }
+    const sql = `SELECT p."id" AS "id", ${order.key} AS "key" ${q.from}
+      ${q.where.length ? `WHERE ${q.where.join(" AND ")}` : ""}
+      ORDER BY ${orderBy} LIMIT ${size + 1 - rows.length}`;
+    rows.push(
+      ...(await db.$queryRawUnsafe<{ id: number | bigint; key: unknown }[]>(sql, ...q.params)),
+    );
   }
-  if (args.before) {
-    const [key, id] = decodeCursor("before", args.before, fingerprint, order);
-    q.where.push(after(q, order, direction === "DESC" ? "ASC" : "DESC", false, key, id));
-  }
-  const nulls = order.nullable ? (nullsLast ? " NULLS LAST" : " NULLS FIRST") : "";
-  const sql = `SELECT p."id" AS "id", ${order.key} AS "key" ${q.from}
-    ${q.where.length ? `WHERE ${q.where.join(" AND ")}` : ""}
-    ORDER BY ${order.key} ${dir}${nulls}, p."id" ${dir} LIMIT ${size + 1}`;
-  const rows = await db.$queryRawUnsafe<{ id: number | bigint; key: unknown }[]>(sql, ...q.params);
   const more = rows.length > size;
   const page = rows.slice(0, size);
   if (backward) page.reverse();

@@ -97,3 +97,28 @@ export async function createTestDatabase(
     },
   };
 }
+
+export const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+
+async function redisAnswers(): Promise<boolean> {
+  const { Redis } = await import("ioredis");
+  const redis = new Redis(REDIS_URL, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 2000,
+  });
+  redis.on("error", () => {});
+  try {
+    await redis.connect();
+    return (await redis.ping()) === "PONG";
+  } catch {
+    return false;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+export const redisAvailable = await redisAnswers();
+if (!redisAvailable && process.env.REQUIRE_REDIS === "1") {
+  throw new Error(`REQUIRE_REDIS=1 but no Redis server answers at ${REDIS_URL}`);
+}

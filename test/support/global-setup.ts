@@ -1,7 +1,12 @@
 /** Says once, before the suites run, which engines they run on and what is skipped. */
-import { POSTGRES_ADMIN_URL, postgresAvailable } from "./engines.ts";
+import { POSTGRES_ADMIN_URL, postgresAvailable, REDIS_URL, redisAvailable } from "./engines.ts";
 
 export default function setup(): void {
+  if (!redisAvailable) {
+    console.warn(
+      `\nSKIPPED: the Redis suite (two server processes sharing live updates). No server at ${REDIS_URL} (set TEST_REDIS_URL; CI sets REQUIRE_REDIS=1).\n`,
+    );
+  }
   if (postgresAvailable) {
     console.log(`database suites run on: sqlite, postgresql (${POSTGRES_ADMIN_URL})`);
   } else {

@@ -3,6 +3,7 @@
  * the top authors and the top papers. "Papers" are distinct papers listed in the range (a paper
  * listed on two days of a week counts once for that week); "upvotes" are those papers' upvotes now.
  */
+import { placeholder } from "../../db/placeholders.ts";
 import { listPapers } from "../../papers/list.ts";
 import { type Bucket, bucketsBetween } from "../../papers/periods.ts";
 import { builder } from "../builder.ts";
@@ -13,9 +14,7 @@ import { Author } from "./paper.ts";
 const MAX_BUCKETS = 1_000;
 const MAX_TOP = 100;
 
-function placeholder(ctx: Context, index: number): string {
-  return ctx.provider === "sqlite" ? "?" : `$${index}`;
-}
+const p = (ctx: Context, index: number) => placeholder(ctx.provider, index);
 
 function bucketSql(ctx: Context, bucket: Bucket): string {
   if (bucket === "DAY") return 'd."date"';
@@ -37,7 +36,7 @@ export async function rangeTotals(ctx: Context, from: string, to: string) {
     `SELECT count(*) AS "papers", sum("upvotes") AS "upvotes" FROM (
        SELECT DISTINCT p."id", p."upvotes" FROM "Day" d
        JOIN "DayEntry" e ON e."dayId" = d."id" JOIN "Paper" p ON p."id" = e."paperId"
-       WHERE d."date" >= ${placeholder(ctx, 1)} AND d."date" <= ${placeholder(ctx, 2)}) AS "listed"`,
+       WHERE d."date" >= ${p(ctx, 1)} AND d."date" <= ${p(ctx, 2)}) AS "listed"`,
     from,
     to,
   );
@@ -115,7 +114,7 @@ builder.queryFields((t) => ({
         `SELECT "key", count(*) AS "papers", sum("upvotes") AS "upvotes" FROM (
            SELECT DISTINCT ${bucketSql(ctx, kind)} AS "key", p."id", p."upvotes" FROM "Day" d
            JOIN "DayEntry" e ON e."dayId" = d."id" JOIN "Paper" p ON p."id" = e."paperId"
-           WHERE d."date" >= ${placeholder(ctx, 1)} AND d."date" <= ${placeholder(ctx, 2)}) AS "listed"
+           WHERE d."date" >= ${p(ctx, 1)} AND d."date" <= ${p(ctx, 2)}) AS "listed"
          GROUP BY "key"`,
         from,
         to,
@@ -156,7 +155,7 @@ builder.queryFields((t) => ({
            JOIN "DayEntry" e ON e."dayId" = d."id" JOIN "Paper" p ON p."id" = e."paperId"
            JOIN "PaperAuthor" pa ON pa."paperId" = p."id" AND pa."hidden" = false
            JOIN "Author" a ON a."id" = pa."authorId"
-           WHERE d."date" >= ${placeholder(ctx, 1)} AND d."date" <= ${placeholder(ctx, 2)}) AS "listed"
+           WHERE d."date" >= ${p(ctx, 1)} AND d."date" <= ${p(ctx, 2)}) AS "listed"
          GROUP BY "authorId", "name" ORDER BY "papers" DESC, "upvotes" DESC, "name" ASC LIMIT ${limit}`,
         from,
         to,

@@ -1,0 +1,100 @@
+/**
+ * Users and API tokens. A token is `pgt_` + 32 random bytes (base64url): shown once, stored only as
+ * its SHA-256. A fast hash is the right one here: the secret is random and 256 bits long, so there
+ * is nothing to brute-force (slow hashes such as bcrypt protect low-entropy passwords), and the
+ * lookup by hash is one indexed query per request. The first 12 characters are kept in clear to
+ * recognise a token in listings.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import type { Db } from "../db/client.ts";
+
+export const TOKEN_PREFIX = "pgt_";
+const TOKEN_PATTERN = /^pgt_[A-Za-z0-9_-]{43}$/;
+/** `lastUsedAt` is written at most this often per token, so reads do not turn into writes. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+export function hashToken(token: string): string {
+  return createHash("sha256").update(token).digest("hex");
+}
+
+export function generateToken(): string {
+  return `${TOKEN_PREFIX}${randomBytes(32).toString("base64url")}`;
+}
+
+export class AuthError extends Error {
+  override name = "AuthError";
+}
+
+export async function createUser(db: Db, handle: string, name?: string) {
+  if (!/^[a-z0-9][a-z0-9_.-]{0,38}$/i.test(handle)) {
+    throw new AuthError(`"${handle}" is not a valid handle (letters, digits, _ . -; at most 39)`);
+  }
+  const existing = await db.user.findUnique({ where: { handle } });
+  if (existing) throw new AuthError(`user "${handle}" already exists`);
+  return db.user.create({ data: { handle, name: name ?? null } });
+}
+
+export async function createToken(
+  db: Db,
+  handle: string,
+  options: { name?: string; expiresInDays?: number } = {},
+): Promise<{ token: string; id: number; prefix: string }> {
+  const user = await db.user.findUnique({ where: { handle } });
+  if (!user) throw new AuthError(`no user "${handle}"`);
+  const token = generateToken();
+  const row = await db.apiToken.create({
+    data: {
+      userId: user.id,
+      name: options.name ?? "default",
+      secretHash: hashToken(token),
+      prefix: token.slice(0, 12),
+      expiresAt: options.expiresInDays
+        ? new Date(Date.now() + options.expiresInDays * 86_400_000)
+        : null,
+    },
+  });
+  return { token, id: row.id, prefix: row.prefix };
+}
+
+export async function listTokens(db: Db, handle?: string) {
+  return db.apiToken.findMany({
+    where: handle ? { user: { handle } } : {},
+    include: { user: { select: { handle: true } } },
+    orderBy: { id: "asc" },
+  });
+}
+
+/** Revokes a token by id or by its prefix; returns how many were revoked. */
+export async function revokeToken(db: Db, idOrPrefix: string): Promise<number> {
+  const where = /^\d+$/.test(idOrPrefix) ? { id: Number(idOrPrefix) } : { prefix: idOrPrefix };
+  const { count } = await db.apiToken.updateMany({
+    where: { ...where, revokedAt: null },
+    data: { revokedAt: new Date() },
+  });
+  return count;
+}
+
+export type Credential =
+  | { status: "none" }
+  | { status: "valid"; userId: number; tokenId: number }
+  | { status: "invalid"; reason: string };
+
+/** Reads `Authorization: Bearer <token>` and checks it against the database. */
+export async function authenticate(db: Db, header: string | null): Promise<Credential> {
+  if (!header) return { status: "none" };
+  const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
+  if (!match)
+    return { status: "invalid", reason: "the Authorization header is not `Bearer <token>`" };
+  const token = match[1] as string;
+  if (!TOKEN_PATTERN.test(token)) return { status: "invalid", reason: "malformed token" };
+  const row = await db.apiToken.findUnique({ where: { secretHash: hashToken(token) } });
+  if (!row) return { status: "invalid", reason: "unknown token" };
+  if (row.revokedAt) return { status: "invalid", reason: "revoked token" };
+  if (row.expiresAt && row.expiresAt.getTime() <= Date.now()) {
+    return { status: "invalid", reason: "expired token" };
+  }
+  if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+    await db.apiToken.update({ where: { id: row.id }, data: { lastUsedAt: new Date() } });
+  }
+  return { status: "valid", userId: row.userId, tokenId: row.id };
+}
