@@ -7,16 +7,16 @@
  *
  * Prints a Markdown table: requests/s, p50 and p99 latency, and the server's peak memory (VmHWM).
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import { migrate } from "../src/db/migrate.ts";
 import { openSqlClient } from "../src/db/sql.ts";
-import type { DatabaseTarget, Provider } from "../src/db/target.ts";
+import type { Provider } from "../src/db/target.ts";
 import { ingest } from "../src/ingest/run.ts";
 import { createTestTarget, postgresAvailable } from "../test/support/engines.ts";
+import { startServerProcess } from "../test/support/process.ts";
 import { generateCorpus } from "./generate.ts";
 
 const { values } = parseArgs({
@@ -45,26 +45,6 @@ const OPERATIONS = {
     variables: {},
   },
 };
-
-function startServer(target: DatabaseTarget): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-    env: {
-      ...process.env,
-      DATABASE_URL: target.url,
-      PORT: "0",
-      LOG_LEVEL: "warn",
-      SAMPLE_DATA: "false",
-    },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  return new Promise((resolve, reject) => {
-    child.stdout?.on("data", (d) => {
-      const match = /serving (http:\/\/\S+)/.exec(String(d));
-      if (match) resolve({ child, url: match[1] as string });
-    });
-    child.on("exit", (code) => reject(new Error(`server exited with ${code}`)));
-  });
-}
 
 function peakMemoryMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
@@ -116,7 +96,13 @@ async function run(provider: Provider) {
   );
   const papers = (await sql.query<{ n: number }>(`SELECT count(*) AS "n" FROM "Paper"`))[0]?.n;
   await sql.close();
-  const { child, url } = await startServer(target);
+  const server = startServerProcess({
+    DATABASE_URL: target.url,
+    LOG_LEVEL: "warn",
+    SAMPLE_DATA: "false",
+  });
+  const { child } = server;
+  const url = await server.url;
   const rows: string[] = [];
   try {
     for (const [name, operation] of Object.entries(OPERATIONS)) {

@@ -23,7 +23,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
+import { postgresAnswers } from "../src/db/migrate.ts";
 import { PROVIDERS, type Provider, providerSchema, readModels } from "./schemas.ts";
 
 const PRISMA6_CLI = "node_modules/prisma6/build/index.js";
@@ -69,17 +69,7 @@ function diffSql(provider: Provider, from: string | null, to: string): string {
   return statements.length > 0 ? `${sql.trim()}\n` : "";
 }
 
-async function postgresReachable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 3000 });
-  try {
-    await client.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
+const postgresReachable = () => postgresAnswers(POSTGRES_URL);
 
 /** The engines we can diff for here: PostgreSQL only when a server answers (CI requires it). */
 async function availableProviders(): Promise<Provider[]> {

@@ -1,34 +1,14 @@
 /** `npm start` as a user runs it: a real process on the embedded default, over HTTP. */
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { JSON_FIXTURE } from "./support/ingest.ts";
+import { startServerProcess } from "./support/process.ts";
 
-function startServer(env: Record<string, string>): {
-  child: ChildProcess;
-  url: Promise<string>;
-  output: () => string;
-} {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-    env: { ...process.env, NODE_ENV: "production", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  child.stderr?.on("data", (d) => {
-    out += d;
-  });
-  const url = new Promise<string>((resolve, reject) => {
-    let stdout = "";
-    child.stdout?.on("data", (d) => {
-      stdout += d;
-      const match = /serving (http:\/\/\S+)/.exec(stdout);
-      if (match) resolve(match[1] as string);
-    });
-    child.on("exit", (code) => reject(new Error(`server exited with ${code}: ${out}`)));
-  });
-  return { child, url, output: () => out };
+function startServer(env: Record<string, string>) {
+  const server = startServerProcess({ NODE_ENV: "production", ...env });
+  return { ...server, output: server.stderr };
 }
 
 describe("the server on the embedded default", () => {

@@ -1,5 +1,5 @@
 /** Votes over real HTTP on both engines: identity, idempotency, exact counts under concurrency. */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -19,6 +19,7 @@ import {
   type TestDatabase,
 } from "./support/engines.ts";
 import { JSON_FIXTURE, TEXT_FIXTURE } from "./support/ingest.ts";
+import { startServerProcess } from "./support/process.ts";
 
 const UPVOTE = `mutation($id: ID!) { upvotePaper(input: { paperId: $id }) { changed viewerHasUpvoted paper { upvotes localUpvotes digestUpvotes viewerHasUpvoted } } }`;
 const REMOVE = `mutation($id: ID!) { removeUpvote(input: { paperId: $id }) { changed viewerHasUpvoted paper { upvotes localUpvotes } } }`;
@@ -341,25 +342,14 @@ describe.skipIf(!postgresAvailable || !redisAvailable)(
     });
 
     function start(databaseUrl: string): Promise<string> {
-      const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-        env: {
-          ...process.env,
-          DATABASE_URL: databaseUrl,
-          REDIS_URL,
-          PORT: "0",
-          LOG_LEVEL: "warn",
-          SAMPLE_DATA: "true",
-        },
-        stdio: ["ignore", "pipe", "inherit"],
+      const server = startServerProcess({
+        DATABASE_URL: databaseUrl,
+        REDIS_URL,
+        LOG_LEVEL: "warn",
+        SAMPLE_DATA: "true",
       });
-      children.push(child);
-      return new Promise((resolve, reject) => {
-        child.stdout?.on("data", (d) => {
-          const match = /serving (http:\/\/\S+)/.exec(String(d));
-          if (match) resolve(match[1] as string);
-        });
-        child.on("exit", (code) => reject(new Error(`server exited with ${code}`)));
-      });
+      children.push(server.child);
+      return server.url;
     }
 
     it("a vote through one process reaches a subscriber of the other", async () => {

@@ -188,3 +188,16 @@ export async function pendingPostgres(
     await client.end();
   }
 }
+
+/** Whether a PostgreSQL server answers at `url` within 3 s (tests, tools: skip or fail clearly). */
+export async function postgresAnswers(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}

@@ -9,28 +9,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { connect, type Database, type OpenOptions } from "../../src/db/client.ts";
+import { postgresAnswers } from "../../src/db/migrate.ts";
 import { openSqlClient, type SqlClient } from "../../src/db/sql.ts";
 import { type DatabaseTarget, type Provider, parseDatabaseUrl } from "../../src/db/target.ts";
 
 export const POSTGRES_ADMIN_URL =
   process.env.TEST_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 
-async function postgresAnswers(): Promise<boolean> {
-  const client = new pg.Client({
-    connectionString: POSTGRES_ADMIN_URL,
-    connectionTimeoutMillis: 3000,
-  });
-  try {
-    await client.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-
-export const postgresAvailable = await postgresAnswers();
+export const postgresAvailable = await postgresAnswers(POSTGRES_ADMIN_URL);
 if (!postgresAvailable && process.env.REQUIRE_POSTGRES === "1") {
   throw new Error(`REQUIRE_POSTGRES=1 but no PostgreSQL server answers at ${POSTGRES_ADMIN_URL}`);
 }

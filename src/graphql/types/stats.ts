@@ -28,6 +28,15 @@ function checkRange(from: string, to: string): void {
   if (from > to) throw new UserInputError("from", `${from} is after to ${to}`);
 }
 
+/** The size of a top list, checked. */
+function topSize(first: number | null | undefined): number {
+  const size = first ?? 10;
+  if (size < 1 || size > MAX_TOP) {
+    throw new UserInputError("first", `must be between 1 and ${MAX_TOP}, not ${size}`);
+  }
+  return size;
+}
+
 /** Distinct papers listed in [from, to] and the sum of their upvotes. */
 export async function rangeTotals(ctx: Context, from: string, to: string) {
   const rows = await ctx.db.$queryRawUnsafe<
@@ -138,10 +147,7 @@ builder.queryFields((t) => ({
     complexity: (args) => ({ field: 50, multiplier: args.first ?? 10 }),
     resolve: async (_root, { from, to, first }, ctx) => {
       checkRange(from, to);
-      const limit = first ?? 10;
-      if (limit < 1 || limit > MAX_TOP) {
-        throw new UserInputError("first", `must be between 1 and ${MAX_TOP}, not ${limit}`);
-      }
+      const limit = topSize(first);
       const rows = await ctx.db.$queryRawUnsafe<
         {
           authorId: number;
@@ -178,10 +184,7 @@ builder.queryFields((t) => ({
     complexity: (args) => ({ field: 10, multiplier: args.first ?? 10 }),
     resolve: async (query, _root, { from, to, first }, ctx) => {
       checkRange(from, to);
-      const limit = first ?? 10;
-      if (limit < 1 || limit > MAX_TOP) {
-        throw new UserInputError("first", `must be between 1 and ${MAX_TOP}, not ${limit}`);
-      }
+      const limit = topSize(first);
       const page = await listPapers(
         ctx.db,
         ctx.provider,

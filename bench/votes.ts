@@ -1,0 +1,97 @@
+/**
+ * Vote benchmark: 32 concurrent clients (one token each) upvoting and removing upvotes over HTTP
+ * against a server process (as `npm start` runs it), on each engine; then checks that every
+ * counter equals its vote rows.
+ *
+ *   npx tsx bench/votes.ts [--engines sqlite,postgresql] [--seconds 10] [--clients 32]
+ */
+import { parseArgs } from "node:util";
+import { createToken, createUser } from "../src/auth/tokens.ts";
+import { openDatabase } from "../src/db/client.ts";
+import { migrate } from "../src/db/migrate.ts";
+import type { Provider } from "../src/db/target.ts";
+import { createTestTarget, postgresAvailable } from "../test/support/engines.ts";
+import { startServerProcess } from "../test/support/process.ts";
+
+const { values } = parseArgs({
+  options: {
+    engines: { type: "string", default: "sqlite,postgresql" },
+    seconds: { type: "string", default: "10" },
+    clients: { type: "string", default: "32" },
+  },
+});
+const CLIENTS = Number(values.clients);
+const SECONDS = Number(values.seconds);
+
+async function run(provider: Provider): Promise<string> {
+  const { target, drop } = await createTestTarget(provider);
+  await migrate(target);
+  const server = startServerProcess({
+    DATABASE_URL: target.url,
+    LOG_LEVEL: "warn",
+    SAMPLE_DATA: "true",
+    VOTES_PER_MINUTE: "1000000",
+  });
+  const { child } = server;
+  const url = await server.url;
+  const { db, close } = await openDatabase(target);
+  try {
+    const tokens: string[] = [];
+    for (let i = 0; i < CLIENTS; i++) {
+      await createUser(db, `bench${i}`);
+      tokens.push((await createToken(db, `bench${i}`)).token);
+    }
+    const papers = (await db.paper.findMany({ select: { id: true }, take: 20 })).map((p) =>
+      Buffer.from(`Paper:${p.id}`).toString("base64"),
+    );
+    const mutation = (up: boolean) =>
+      `mutation($id: ID!) { ${up ? "upvotePaper" : "removeUpvote"}(input: { paperId: $id }) { changed paper { upvotes } } }`;
+    let done = 0;
+    let failed = 0;
+    const latencies: number[] = [];
+    const deadline = performance.now() + SECONDS * 1000;
+    await Promise.all(
+      tokens.map(async (token, c) => {
+        for (let i = 0; performance.now() < deadline; i++) {
+          const started = performance.now();
+          const response = await fetch(url, {
+            method: "POST",
+            headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+            body: JSON.stringify({
+              query: mutation(i % 2 === 0),
+              variables: { id: papers[(c + i) % papers.length] },
+            }),
+          });
+          const json = (await response.json()) as { errors?: unknown };
+          latencies.push(performance.now() - started);
+          if (json.errors) failed++;
+          else done++;
+        }
+      }),
+    );
+    const mismatched = await db.$queryRawUnsafe<unknown[]>(
+      `SELECT p."id" FROM "Paper" p WHERE p."localUpvotes" <> (SELECT count(*) FROM "Vote" v WHERE v."paperId" = p."id")`,
+    );
+    latencies.sort((a, b) => a - b);
+    const pct = (q: number) => latencies[Math.floor(latencies.length * q)]?.toFixed(1);
+    return `| ${provider} | ${CLIENTS} | ${Math.round(done / SECONDS)} | ${pct(0.5)} ms | ${pct(0.99)} ms | ${failed} | ${mismatched.length} |`;
+  } finally {
+    await close();
+    child.kill("SIGTERM");
+    await new Promise((r) => child.on("exit", r));
+    await drop();
+  }
+}
+
+const rows: string[] = [];
+for (const engine of values.engines.split(",") as Provider[]) {
+  if (engine === "postgresql" && !postgresAvailable) {
+    console.log("postgresql: skipped (no server answers)");
+    continue;
+  }
+  rows.push(await run(engine));
+}
+console.log(
+  "| engine | clients | votes/s | p50 | p99 | errors | counters != vote rows |\n|---|---|---|---|---|---|---|",
+);
+console.log(rows.join("\n"));
