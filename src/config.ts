@@ -22,6 +22,11 @@ export interface Config {
   redisUrl: string | undefined;
   /** VOTES_PER_MINUTE: per user, default 60. */
   votesPerMinute: number;
+  /**
+   * JWT_SECRET (HS256) or JWT_JWKS_URI (RS256), with optional JWT_ISSUER and JWT_AUDIENCE: also
+   * accept an identity provider's JWTs as Bearer credentials. Unset: API tokens only.
+   */
+  jwt: { secret?: string; jwksUri?: string; issuer?: string; audience?: string } | undefined;
 }
 
 const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
@@ -54,6 +59,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!Number.isInteger(votesPerMinute) || votesPerMinute < 1) {
     problems.push(`VOTES_PER_MINUTE "${env.VOTES_PER_MINUTE}" is not a positive whole number`);
   }
+  if (env.JWT_SECRET && env.JWT_JWKS_URI) problems.push("set JWT_SECRET or JWT_JWKS_URI, not both");
+  if (env.JWT_SECRET !== undefined && env.JWT_SECRET.length < 32) {
+    problems.push("JWT_SECRET must be at least 32 characters");
+  }
+  if (env.JWT_JWKS_URI && !/^https?:\/\//.test(env.JWT_JWKS_URI)) {
+    problems.push(`JWT_JWKS_URI "${env.JWT_JWKS_URI}" is not an http(s) URL`);
+  }
+  const jwt =
+    env.JWT_SECRET || env.JWT_JWKS_URI
+      ? {
+          secret: env.JWT_SECRET || undefined,
+          jwksUri: env.JWT_JWKS_URI || undefined,
+          issuer: env.JWT_ISSUER || undefined,
+          audience: env.JWT_AUDIENCE || undefined,
+        }
+      : undefined;
   if (problems.length > 0 || !database) {
     throw new ConfigError(`invalid configuration:\n  ${problems.join("\n  ")}`);
   }
@@ -66,5 +87,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       sample === undefined ? database.provider === "sqlite" : sample === "true" || sample === "1",
     redisUrl,
     votesPerMinute,
+    jwt,
   };
 }

@@ -45,6 +45,7 @@ async function main(): Promise<void> {
     logger: log,
     pubsub: events.pubsub,
     rateLimiter,
+    jwt: config.jwt,
   });
   const http = createHttpServer(yoga);
   await new Promise<void>((resolve) => http.listen(config.port, config.host, resolve));

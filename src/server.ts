@@ -2,9 +2,15 @@
 import { maxAliasesPlugin } from "@escape.tech/graphql-armor-max-aliases";
 import { maxDirectivesPlugin } from "@escape.tech/graphql-armor-max-directives";
 import { maxTokensPlugin } from "@escape.tech/graphql-armor-max-tokens";
+import {
+  createInlineSigningKeyProvider,
+  createRemoteJwksSigningKeyProvider,
+  useJWT,
+} from "@graphql-yoga/plugin-jwt";
 import { usePrometheus } from "@graphql-yoga/plugin-prometheus";
 import { createYoga, type Plugin, useReadinessCheck, type YogaLogger } from "graphql-yoga";
 import { Registry } from "prom-client";
+import { type JwtClaims, TOKEN_PREFIX } from "./auth/tokens.ts";
 import type { Db } from "./db/client.ts";
 import type { Provider } from "./db/target.ts";
 import { createContext } from "./graphql/context.ts";
@@ -89,6 +95,43 @@ export interface ServerOptions {
   pubsub?: PubSub;
   /** Mutation rate limits; 60 votes a minute per user, in memory, unless given. */
   rateLimiter?: RateLimiter;
+  /** Accept JWTs of an external identity provider besides API tokens (see README). */
+  jwt?: JwtOptions;
+}
+
+export interface JwtOptions {
+  /** HS256 shared secret, or ... */
+  secret?: string;
+  /** ... the provider's JWKS URL (RS256). */
+  jwksUri?: string;
+  issuer?: string;
+  audience?: string;
+}
+
+/** graphql-yoga's JWT plugin, for Bearer values that look like JWTs (API tokens start pgt_). */
+function jwtPlugin(options: JwtOptions): Plugin {
+  return useJWT({
+    signingKeyProviders: [
+      options.jwksUri
+        ? createRemoteJwksSigningKeyProvider({ jwksUri: options.jwksUri })
+        : createInlineSigningKeyProvider(options.secret as string),
+    ],
+    tokenLookupLocations: [
+      ({ request }) => {
+        const token = /^Bearer\s+(\S+)$/i.exec(request.headers.get("authorization") ?? "")?.[1];
+        const looksLikeJwt =
+          token && !token.startsWith(TOKEN_PREFIX) && token.split(".").length === 3;
+        return looksLikeJwt ? { token, prefix: "Bearer" } : undefined;
+      },
+    ],
+    tokenVerification: {
+      algorithms: options.jwksUri ? ["RS256"] : ["HS256"],
+      ...(options.issuer ? { issuer: options.issuer } : {}),
+      ...(options.audience ? { audience: options.audience } : {}),
+    },
+    reject: { missingToken: false, invalidToken: true },
+    extendContext: "jwt",
+  }) as Plugin;
 }
 
 export function createServer({
@@ -97,11 +140,18 @@ export function createServer({
   logger = false,
   pubsub = createEvents().pubsub,
   rateLimiter = memoryRateLimiter(60, 60),
+  jwt,
 }: ServerOptions) {
   const services = { db, provider, pubsub, rateLimiter };
   return createYoga({
     schema,
-    context: ({ request }) => createContext(services, request.headers.get("authorization")),
+    context: (initial) =>
+      createContext(
+        services,
+        initial.request.headers.get("authorization"),
+        // Read when a resolver asks: the JWT plugin adds `jwt` to the context as it is built.
+        () => (initial as { jwt?: { payload: JwtClaims } }).jwt?.payload,
+      ),
     graphqlEndpoint: "/graphql",
     graphiql: { title: "papergraph", defaultQuery: EXAMPLE_OPERATIONS },
     landingPage: false,
@@ -119,6 +169,7 @@ export function createServer({
         },
       }),
       usePrometheus({ endpoint: "/metrics", registry: new Registry() }),
+      ...(jwt ? [jwtPlugin(jwt)] : []),
     ],
   });
 }

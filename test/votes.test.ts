@@ -308,6 +308,46 @@ describe.each(ENGINES)("votes on %s", (provider) => {
     }
   });
 
+  it("accepts an identity provider's JWTs when configured, mapped to users", async () => {
+    const { default: jwt } = await import("jsonwebtoken");
+    const secret = "a-shared-secret-of-at-least-32-chars!";
+    const yoga = createServer({
+      db: database.db,
+      provider,
+      jwt: { secret, issuer: "https://idp.test" },
+    });
+    const server = createHttpServer(yoga);
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const jwtUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+    try {
+      const good = jwt.sign({ sub: "42", preferred_username: "Carol" }, secret, {
+        issuer: "https://idp.test",
+      });
+      const id = paperGid(paperIds[12] as number);
+      const first = await gql(jwtUrl, UPVOTE, { id }, good);
+      expect(first.errors).toBeUndefined();
+      expect(first.data.upvotePaper.changed).toBe(true);
+      const again = await gql(jwtUrl, UPVOTE, { id }, good);
+      expect(again.data.upvotePaper.changed).toBe(false);
+      const user = await database.db.user.findUniqueOrThrow({
+        where: { externalSubject: "https://idp.test|42" },
+      });
+      expect(user.handle).toBe("carol");
+      const forged = jwt.sign({ sub: "43" }, "some-other-secret-of-32-characters!!", {
+        issuer: "https://idp.test",
+      });
+      const refused = await gql(jwtUrl, UPVOTE, { id }, forged);
+      expect(refused.errors?.[0]).toBeDefined();
+      expect(refused.status).toBe(401);
+      const wrongIssuer = jwt.sign({ sub: "44" }, secret, { issuer: "https://evil.test" });
+      expect((await gql(jwtUrl, UPVOTE, { id }, wrongIssuer)).status).toBe(401);
+      // API tokens keep working next to JWTs.
+      expect((await gql(jwtUrl, UPVOTE, { id }, tokens[12])).errors).toBeUndefined();
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   it("pushes vote counts to subscribers over Server-Sent Events", async () => {
     const id = paperIds[10] as number;
     const stream = await subscribe(

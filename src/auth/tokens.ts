@@ -79,8 +79,48 @@ export type Credential =
   | { status: "valid"; userId: number; tokenId: number }
   | { status: "invalid"; reason: string };
 
-/** Reads `Authorization: Bearer <token>` and checks it against the database. */
-export async function authenticate(db: Db, header: string | null): Promise<Credential> {
+/** The verified claims of an identity provider's JWT (checked by graphql-yoga's JWT plugin). */
+export interface JwtClaims {
+  iss?: string;
+  sub?: string;
+  preferred_username?: string;
+  name?: string;
+}
+
+/**
+ * The user a verified JWT stands for: `iss|sub` is their external subject; a user is created on
+ * first sight, with a handle from `preferred_username` (or `sub`), made unique if taken.
+ */
+async function userFromJwt(db: Db, claims: JwtClaims): Promise<Credential> {
+  if (!claims.sub) return { status: "invalid", reason: "the token has no subject (sub)" };
+  const subject = `${claims.iss ?? ""}|${claims.sub}`;
+  const existing = await db.user.findUnique({ where: { externalSubject: subject } });
+  if (existing) return { status: "valid", userId: existing.id, tokenId: 0 };
+  const base =
+    (claims.preferred_username ?? claims.sub)
+      .toLowerCase()
+      .replace(/[^a-z0-9_.-]/g, "-")
+      .slice(0, 30) || "user";
+  const taken = await db.user.findUnique({ where: { handle: base } });
+  const handle = taken ? `${base}-${hashToken(subject).slice(0, 6)}` : base;
+  const user = await db.user.upsert({
+    where: { externalSubject: subject },
+    create: { handle, name: claims.name ?? null, externalSubject: subject },
+    update: {},
+  });
+  return { status: "valid", userId: user.id, tokenId: 0 };
+}
+
+/**
+ * Reads `Authorization: Bearer <token>`: an API token of this server, checked against the
+ * database, or (when configured) an identity provider's JWT, already verified, given as `jwt`.
+ */
+export async function authenticate(
+  db: Db,
+  header: string | null,
+  jwt?: JwtClaims,
+): Promise<Credential> {
+  if (jwt) return userFromJwt(db, jwt);
   if (!header) return { status: "none" };
   const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
   if (!match)

@@ -1,5 +1,5 @@
 /** What every resolver gets: the database, the request's loaders, its viewer, and shared services. */
-import { authenticate, type Credential } from "../auth/tokens.ts";
+import { authenticate, type Credential, type JwtClaims } from "../auth/tokens.ts";
 import type { Db } from "../db/client.ts";
 import type { Provider } from "../db/target.ts";
 import type { RateLimiter } from "../votes/rate-limit.ts";
@@ -24,10 +24,15 @@ export interface Context extends Services {
   viewer: () => Promise<Credential>;
 }
 
-export function createContext(services: Services, authorization: string | null): Context {
+export function createContext(
+  services: Services,
+  authorization: string | null,
+  /** The verified claims of an identity provider's JWT, when the JWT plugin accepted one. */
+  jwt: () => JwtClaims | undefined = () => undefined,
+): Context {
   let credential: Promise<Credential> | undefined;
   const viewer = () => {
-    credential ??= authenticate(services.db, authorization);
+    credential ??= authenticate(services.db, authorization, jwt());
     return credential;
   };
   return { ...services, viewer, loaders: createLoaders(services.db, services.provider, viewer) };
