@@ -370,6 +370,50 @@ describe.each(ENGINES)("votes on %s", (provider) => {
   });
 });
 
+describe.each(ENGINES)("a day's ranking, live, on %s", (provider) => {
+  it("tells subscribers of a day when one of its papers' counts changes", async () => {
+    const database = await createTestDatabase(provider);
+    const yoga = createServer({ db: database.db, provider });
+    const http = createHttpServer(yoga);
+    await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/graphql`;
+    try {
+      await ingest(database.sql, [{ source: JSON_FIXTURE }, { source: TEXT_FIXTURE }], {
+        today: "2026-11-28",
+      });
+      await createUser(database.db, "dana");
+      const { token } = await createToken(database.db, "dana");
+      const onDay = await database.db.paper.findFirstOrThrow({
+        where: { dayEntries: { some: { day: { date: "2024-10-25" } } } },
+      });
+      const elsewhere = await database.db.paper.findFirstOrThrow({
+        where: { dayEntries: { some: { day: { date: "2025-12-10" } } } },
+      });
+      const stream = await subscribe(
+        url,
+        `subscription { dayRanking(date: "2024-10-25") { upvotes paper { arxivId } } }`,
+        {},
+      );
+      try {
+        await new Promise((r) => setTimeout(r, 200));
+        await gql(url, UPVOTE, { id: paperGid(elsewhere.id) }, token);
+        await gql(url, UPVOTE, { id: paperGid(onDay.id) }, token);
+        const event = await stream.next();
+        // The vote on another day's paper was not sent; this day's was, with its new count.
+        expect(event.data.dayRanking).toEqual({
+          upvotes: onDay.upvotes + 1,
+          paper: { arxivId: onDay.arxivId },
+        });
+      } finally {
+        stream.close();
+      }
+    } finally {
+      await new Promise((resolve) => http.close(resolve));
+      await database.destroy();
+    }
+  });
+});
+
 describe.skipIf(!postgresAvailable || !redisAvailable)(
   "two server processes sharing PostgreSQL and Redis",
   () => {

@@ -156,13 +156,15 @@ builder.queryFields((t) => ({
           upvotes: bigint | number | null;
         }[]
       >(
-        `SELECT "authorId", "name", count(*) AS "papers", sum("upvotes") AS "upvotes" FROM (
-           SELECT DISTINCT a."id" AS "authorId", a."name", p."id", p."upvotes" FROM "Day" d
-           JOIN "DayEntry" e ON e."dayId" = d."id" JOIN "Paper" p ON p."id" = e."paperId"
-           JOIN "PaperAuthor" pa ON pa."paperId" = p."id" AND pa."hidden" = false
-           JOIN "Author" a ON a."id" = pa."authorId"
-           WHERE d."date" >= ${p(ctx, 1)} AND d."date" <= ${p(ctx, 2)}) AS "listed"
-         GROUP BY "authorId", "name" ORDER BY "papers" DESC, "upvotes" DESC, "name" ASC LIMIT ${limit}`,
+        // The distinct papers of the range first, then their authors: (paper, author) pairs are
+        // then distinct without a second DISTINCT over the much larger join.
+        `SELECT a."id" AS "authorId", a."name", count(DISTINCT x."id") AS "papers", sum(x."upvotes") AS "upvotes"
+         FROM (SELECT DISTINCT p."id", p."upvotes" FROM "Day" d
+               JOIN "DayEntry" e ON e."dayId" = d."id" JOIN "Paper" p ON p."id" = e."paperId"
+               WHERE d."date" >= ${p(ctx, 1)} AND d."date" <= ${p(ctx, 2)}) AS x
+         JOIN "PaperAuthor" pa ON pa."paperId" = x."id" AND pa."hidden" = false
+         JOIN "Author" a ON a."id" = pa."authorId"
+         GROUP BY a."id", a."name" ORDER BY "papers" DESC, "upvotes" DESC, a."name" ASC LIMIT ${limit}`,
         from,
         to,
       );
