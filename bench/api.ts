@@ -36,7 +36,11 @@ const OPERATIONS = {
     query: `query($date: Date!) { day(date: $date) { date paperCount papers(first: 20) { edges { node { rank upvotes paper { title upvotes codeUrl authors { name } } } } } } }`,
     variables: { date: "2023-06-15" },
   },
-  "filtered search": {
+  "filtered search, selective words": {
+    query: `query($search: String!) { papers(first: 20, filter: { search: $search, minUpvotes: 5 }, orderBy: { field: RELEVANCE }) { totalCount nodes { title upvotes publishedAt } } }`,
+    variables: { search: "kozendi7 model" },
+  },
+  "filtered search, words in most papers": {
     query: `query($search: String!) { papers(first: 20, filter: { search: $search, minUpvotes: 5 }, orderBy: { field: RELEVANCE }) { totalCount nodes { title upvotes publishedAt } } }`,
     variables: { search: "diffusion model" },
   },

@@ -2,12 +2,14 @@
  * The one module that owns the Prisma client. Both engines' generated clients have the same model
  * API (they come from one model source), so the app is typed with the SQLite client's types.
  */
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
 import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient as PostgresClient } from "../generated/prisma/postgresql/client.ts";
 import { PrismaClient as SqliteClient } from "../generated/prisma/sqlite/client.ts";
 import { migrate, pendingPostgres } from "./migrate.ts";
-import { openSqliteFile, SQLITE_BUSY_TIMEOUT_MS, SQLITE_PRAGMAS } from "./sqlite.ts";
+import { SQLITE_BUSY_TIMEOUT_MS, SQLITE_PRAGMAS } from "./sqlite.ts";
 import type { DatabaseTarget } from "./target.ts";
 
 export type Db = SqliteClient;
@@ -31,7 +33,7 @@ export async function openDatabase(
   const log = options.onQuery ? [{ emit: "event" as const, level: "query" as const }] : [];
   let db: Db;
   if (target.provider === "sqlite") {
-    openSqliteFile(target.file as string).close();
+    mkdirSync(dirname(target.file as string), { recursive: true });
     const adapter = new PrismaBetterSqlite3({
       url: target.file as string,
       timeout: SQLITE_BUSY_TIMEOUT_MS,
