@@ -242,18 +242,26 @@ export const PaperConnection = builder.connectionObject(
   { name: "PaperEdge" },
 );
 
+/** The arguments of every paper connection: filter, order and Relay page arguments. */
+export function paperConnectionArgs(defaultOrder: PaperOrderField) {
+  return builder.args((t) => ({
+    filter: t.field({ type: PaperFilterInput }),
+    orderBy: t.field({
+      type: PaperOrder,
+      defaultValue: { field: defaultOrder, direction: "DESC" },
+    }),
+    first: t.int(),
+    after: t.string(),
+    last: t.int(),
+    before: t.string(),
+  }));
+}
+
 builder.queryFields((t) => ({
   papers: t.field({
     type: PaperConnection,
     description: `Papers matching a filter, in an order, a page at a time (Relay cursors; ${PAGE_SIZE.default} by default, at most ${PAGE_SIZE.max}).`,
-    args: {
-      filter: t.arg({ type: PaperFilterInput }),
-      orderBy: t.arg({ type: PaperOrder, defaultValue: { field: "TRENDING", direction: "DESC" } }),
-      first: t.arg.int(),
-      after: t.arg.string(),
-      last: t.arg.int(),
-      before: t.arg.string(),
-    },
+    args: paperConnectionArgs("TRENDING"),
     complexity: (args) => ({ field: 2, multiplier: pageMultiplier(args) }),
     resolve: (_root, args, ctx, info) =>
       resolvePaperConnection(

@@ -6,9 +6,8 @@ import { UserInputError } from "../errors.ts";
 import {
   checkFilter,
   PaperConnection,
-  PaperFilterInput,
-  PaperOrder,
   pageMultiplier,
+  paperConnectionArgs,
   resolvePaperConnection,
   withinDays,
 } from "./paper.ts";
@@ -52,14 +51,7 @@ export const Period = builder.objectRef<PeriodShape>("Period").implement({
       type: PaperConnection,
       description:
         "Papers listed in the period (and matching the filter), most upvoted first by default.",
-      args: {
-        filter: t.arg({ type: PaperFilterInput }),
-        orderBy: t.arg({ type: PaperOrder, defaultValue: { field: "UPVOTES", direction: "DESC" } }),
-        first: t.arg.int(),
-        after: t.arg.string(),
-        last: t.arg.int(),
-        before: t.arg.string(),
-      },
+      args: paperConnectionArgs("UPVOTES"),
       complexity: (args) => ({ field: 2, multiplier: pageMultiplier(args) }),
       resolve: (p, args, ctx, info) =>
         resolvePaperConnection(
