@@ -414,6 +414,55 @@ describe.each(ENGINES)("a day's ranking, live, on %s", (provider) => {
   });
 });
 
+describe("two server processes on one SQLite file", () => {
+  it("count every vote exactly: concurrent writers wait, never fail", async () => {
+    const { target, drop } = await createTestTarget("sqlite");
+    const children: ChildProcess[] = [];
+    try {
+      await migrate(target);
+      const servers = [0, 1].map(() => {
+        const server = startServerProcess({
+          DATABASE_URL: target.url,
+          LOG_LEVEL: "warn",
+          SAMPLE_DATA: "true",
+          VOTES_PER_MINUTE: "100000",
+        });
+        children.push(server.child);
+        return server.url;
+      });
+      const urls = await Promise.all(servers);
+      const database = await import("../src/db/client.ts").then((m) => m.openDatabase(target));
+      try {
+        const tokens: string[] = [];
+        for (let i = 0; i < 16; i++) {
+          await createUser(database.db, `w${i}`);
+          tokens.push((await createToken(database.db, `w${i}`)).token);
+        }
+        const papers = (await database.db.paper.findMany({ select: { id: true }, take: 10 })).map(
+          (p) => p.id,
+        );
+        const tasks = tokens.flatMap((token, u) =>
+          papers.map(
+            (id, p) => () => gql(urls[(u + p) % 2] as string, UPVOTE, { id: paperGid(id) }, token),
+          ),
+        );
+        const results = await pool(tasks, 32);
+        expect(results.filter((r) => r.errors)).toEqual([]);
+        const rows = await database.db.paper.findMany({
+          where: { id: { in: papers } },
+          select: { localUpvotes: true, _count: { select: { votes: true } } },
+        });
+        expect(rows.map((r) => [r.localUpvotes, r._count.votes])).toEqual(rows.map(() => [16, 16]));
+      } finally {
+        await database.close();
+      }
+    } finally {
+      for (const child of children) child.kill("SIGKILL");
+      await drop();
+    }
+  });
+});
+
 describe.skipIf(!postgresAvailable || !redisAvailable)(
   "two server processes sharing PostgreSQL and Redis",
   () => {
