@@ -127,6 +127,32 @@ describe.each(ENGINES)("papergraph ingest on %s", (provider) => {
     expect(await count("IngestRun")).toBe(0);
   });
 
+  it("manages users and API tokens: shown once, listed by prefix, revoked", async () => {
+    expect((await cli(["user", "create", "alice", "--name", "Alice"], env)).stdout).toMatch(
+      /created user alice/,
+    );
+    const duplicate = await cli(["user", "create", "alice"], env);
+    expect([duplicate.code, duplicate.stderr]).toEqual([
+      1,
+      'papergraph: user "alice" already exists\n',
+    ]);
+    const created = await cli(["token", "create", "alice", "--name", "laptop"], env);
+    expect(created.code).toBe(0);
+    const token = created.stdout.trim();
+    expect(token).toMatch(/^pgt_[A-Za-z0-9_-]{43}$/);
+    expect(created.stderr).toMatch(/shown once/);
+    const listed = await cli(["token", "list", "alice"], env);
+    expect(listed.stdout).toContain(`${token.slice(0, 12)}...`);
+    expect(listed.stdout).not.toContain(token.slice(12));
+    expect(listed.stdout).toMatch(/\tactive\t/);
+    expect((await cli(["token", "revoke", token.slice(0, 12)], env)).stdout).toMatch(
+      /revoked 1 token/,
+    );
+    expect((await cli(["token", "list"], env)).stdout).toMatch(/\trevoked\t/);
+    expect((await cli(["token", "revoke", token.slice(0, 12)], env)).code).toBe(1);
+    expect((await cli(["token", "create", "nobody"], env)).stderr).toMatch(/no user "nobody"/);
+  });
+
   it("rejects wrong usage with exit code 2", async () => {
     expect((await cli(["ingest"], env)).code).toBe(2);
     expect((await cli(["ingest", dir, "--format", "xml"], env)).stderr).toMatch(/--format must be/);
