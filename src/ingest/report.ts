@@ -15,8 +15,8 @@ function describe(file: FileReport): string {
       const kept = file.entriesKept
         ? `; ${file.entriesKept} papers of the stored day were not in this digest and were kept`
         : "";
-      const verb = file.status === "dry-run" ? "would be" : "";
-      return `  ${file.status === "dry-run" ? "dry-run" : "ok     "}  ${where}: ${file.papersTotal} papers, ${file.papersNew} new, ${file.papersUpdated} updated, ${file.papersUnchanged} unchanged${verb ? ` (${verb} written)` : ""}${kept}`;
+      const dryRun = file.status === "dry-run";
+      return `  ${dryRun ? "dry-run" : "ok     "}  ${where}: ${file.papersTotal} papers, ${file.papersNew} new, ${file.papersUpdated} updated, ${file.papersUnchanged} unchanged${dryRun ? " (would be written)" : ""}${kept}`;
     }
   }
 }

@@ -207,12 +207,9 @@ export async function listPapers(
   if (args.after && args.before)
     throw new UserInputError("before", "give after or before, not both");
   const fingerprint = fingerprintOf(filter, field, direction);
-  const probe = new Query(provider);
-  applyFilter(probe, filter);
+  // RELEVANCE's key is an expression of each query's own search parameter: set per query below.
   const order: Order =
-    field === "RELEVANCE"
-      ? { key: probe.relevance as string, nullable: false, kind: "float" }
-      : ORDERS[field];
+    field === "RELEVANCE" ? { key: "", nullable: false, kind: "float" } : ORDERS[field];
   const cursorArg = backward ? args.before : args.after;
   const cursor = cursorArg
     ? decodeCursor(backward ? "before" : "after", cursorArg, fingerprint, order)
@@ -231,20 +228,21 @@ export async function listPapers(
   for (let i = first; i < segments.length && rows.length <= size; i++) {
     const q = new Query(provider);
     applyFilter(q, filter);
+    const key = field === "RELEVANCE" ? (q.relevance as string) : order.key;
     const atCursor = cursor && i === first;
     let orderBy: string;
     if (segments[i] === "keyed") {
-      if (order.nullable) q.where.push(`${order.key} IS NOT NULL`);
+      if (order.nullable) q.where.push(`${key} IS NOT NULL`);
       if (atCursor) {
-        q.where.push(`(${order.key}, p."id") ${cmp} (${q.p(cursor[0])}, ${q.p(cursor[1])})`);
+        q.where.push(`(${key}, p."id") ${cmp} (${q.p(cursor[0])}, ${q.p(cursor[1])})`);
       }
-      orderBy = `${order.key} ${dir}, p."id" ${dir}`;
+      orderBy = `${key} ${dir}, p."id" ${dir}`;
     } else {
-      q.where.push(`${order.key} IS NULL`);
+      q.where.push(`${key} IS NULL`);
       if (atCursor) q.where.push(`p."id" ${cmp} ${q.p(cursor[1])}`);
       orderBy = `p."id" ${dir}`;
     }
-    const sql = `SELECT p."id" AS "id", ${order.key} AS "key" ${q.from}
+    const sql = `SELECT p."id" AS "id", ${key} AS "key" ${q.from}
       ${q.where.length ? `WHERE ${q.where.join(" AND ")}` : ""}
       ORDER BY ${orderBy} LIMIT ${size + 1 - rows.length}`;
     rows.push(
