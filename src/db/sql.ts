@@ -230,18 +230,22 @@ class PostgresQueries implements Sql {
 
 class PostgresClient extends PostgresQueries implements SqlClient {
   constructor(url: string) {
-    super(
-      new pg.Pool({
-        connectionString: url,
-        max: 2,
-        types: {
-          getTypeParser: ((oid: number, format?: string) =>
-            oid === TIMESTAMP_OID
-              ? (text: string) => new Date(`${text.replace(" ", "T")}Z`)
-              : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
-        },
-      }),
-    );
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: 2,
+      types: {
+        getTypeParser: ((oid: number, format?: string) =>
+          oid === TIMESTAMP_OID
+            ? (text: string) => new Date(`${text.replace(" ", "T")}Z`)
+            : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
+      },
+    });
+    // A connection the server closes while it is idle or closing (a restart, an administrator,
+    // a dropped database) reports an 'error' event with no query to fail; unhandled, that event
+    // would kill the process. The pool discards such connections; queries report their own errors.
+    pool.on("error", () => {});
+    pool.on("connect", (client) => client.on("error", () => {}));
+    super(pool);
   }
 
   async transaction<T>(lockKey: number, fn: (sql: Sql) => Promise<T>): Promise<T> {
