@@ -1,7 +1,9 @@
 /** `npm start` as a user runs it: a real process on the embedded default, over HTTP. */
+import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { JSON_FIXTURE } from "./support/ingest.ts";
 import { startServerProcess } from "./support/process.ts";
@@ -30,9 +32,13 @@ describe("the server on the embedded default", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it("creates the database, loads the sample digests and says where it listens", async () => {
+  // Every request takes the test's signal: one that hangs is cancelled when its test times out.
+  it("creates the database, loads the sample digests and says where it listens", async ({
+    signal,
+  }) => {
     expect(url).toMatch(/^http:\/\/localhost:\d+\/graphql$/);
     const response = await fetch(url, {
+      signal,
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ query: "{ papers { totalCount } days { totalCount } }" }),
@@ -43,8 +49,7 @@ describe("the server on the embedded default", () => {
     expect(server.output()).toMatch(/"msg":"loaded the sample digests"/);
   });
 
-  it("sees digests that the ingest job loads while it runs", async () => {
-    const { execFileSync } = await import("node:child_process");
+  it("sees digests that the ingest job loads while it runs", async ({ signal }) => {
     const json = JSON.parse(readFileSync(JSON_FIXTURE, "utf8"));
     const nextDay = json.map((item: { publishedAt: string; paper: object }) => ({
       ...item,
@@ -53,10 +58,14 @@ describe("the server on the embedded default", () => {
     }));
     const file = join(dir, "2024-10-26.json");
     writeFileSync(file, JSON.stringify(nextDay));
-    execFileSync(process.execPath, ["src/bin.mjs", "ingest", file], {
+    // Asynchronously, with the test's signal: a slow ingest neither blocks the worker nor outlives
+    // the test.
+    await promisify(execFile)(process.execPath, ["src/bin.mjs", "ingest", file], {
       env: { ...process.env, DATABASE_URL: `file:${join(dir, "pg.db")}` },
+      signal,
     });
     const response = await fetch(url, {
+      signal,
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({
@@ -68,17 +77,17 @@ describe("the server on the embedded default", () => {
     });
   });
 
-  it("serves GraphiQL with example operations", async () => {
-    const page = await (await fetch(url, { headers: { accept: "text/html" } })).text();
+  it("serves GraphiQL with example operations", async ({ signal }) => {
+    const page = await (await fetch(url, { signal, headers: { accept: "text/html" } })).text();
     expect(page).toContain("papergraph");
     expect(page).toContain("FrontPage");
   });
 
-  it("answers health, readiness and Prometheus metrics", async () => {
+  it("answers health, readiness and Prometheus metrics", async ({ signal }) => {
     const base = url.replace("/graphql", "");
-    expect((await fetch(`${base}/health`)).status).toBe(200);
-    expect((await fetch(`${base}/ready`)).status).toBe(200);
-    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect((await fetch(`${base}/health`, { signal })).status).toBe(200);
+    expect((await fetch(`${base}/ready`, { signal })).status).toBe(200);
+    const metrics = await (await fetch(`${base}/metrics`, { signal })).text();
     expect(metrics).toMatch(/graphql_envelop_request_duration/);
   });
 
@@ -88,9 +97,10 @@ describe("the server on the embedded default", () => {
   });
 
   it("shuts down gracefully on SIGTERM", async () => {
-    const exited = new Promise<number | null>((resolve) => server.child.on("exit", resolve));
     server.child.kill("SIGTERM");
-    expect(await exited).toBe(0);
+    // `exited` waits for the end of the output too: the child's `exit` event may come before the
+    // "stopped" line has been read.
+    expect(await server.exited).toBe(0);
     expect(server.output()).toMatch(/"msg":"stopped"/);
   });
 });

@@ -1,11 +1,28 @@
-/** Votes over real HTTP on both engines: identity, idempotency, exact counts under concurrency. */
+/**
+ * Votes over real HTTP on both engines: identity, idempotency, exact counts under concurrency.
+ *
+ * Written to pass the same way on a loaded machine as on a quiet one:
+ * - Every request takes the running test's signal, aborted when the test ends, fails or times
+ *   out (see `requests`), so no request of one test runs on into the next.
+ * - Each test votes as its own users on its own papers, or reads the state before acting: none
+ *   depends on counters another test moved.
+ * - A subscriber cannot know when the server has subscribed it, so the subscription tests never
+ *   sleep and publish once: they keep voting until an event arrives, up to a deadline (see
+ *   `produceUntil`), and check the event against the counts their votes produced.
+ *
+ * The concurrency test runs at a size a loaded 2-core machine finishes comfortably: 20 users x 10
+ * papers, 32 requests in flight. `STRESS=1 npx vitest run test/votes.test.ts` runs it at full
+ * size: 50 users x 20 papers, 64 requests in flight.
+ */
 import type { ChildProcess } from "node:child_process";
+import { randomInt } from "node:crypto";
 import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createToken, createUser, revokeToken } from "../src/auth/tokens.ts";
 import { migrate } from "../src/db/migrate.ts";
-import { createEvents } from "../src/graphql/pubsub.ts";
+import { createEvents, type VoteEvent } from "../src/graphql/pubsub.ts";
 import { ingest } from "../src/ingest/run.ts";
 import { createServer } from "../src/server.ts";
 import { memoryRateLimiter } from "../src/votes/rate-limit.ts";
@@ -25,6 +42,31 @@ const UPVOTE = `mutation($id: ID!) { upvotePaper(input: { paperId: $id }) { chan
 const REMOVE = `mutation($id: ID!) { removeUpvote(input: { paperId: $id }) { changed viewerHasUpvoted paper { upvotes localUpvotes } } }`;
 
 const paperGid = (id: number) => Buffer.from(`Paper:${id}`).toString("base64");
+const paperIdOf = (gid: string) => Number(Buffer.from(gid, "base64").toString().split(":")[1]);
+
+/** The concurrency test's size: STRESS=1 for the full one. */
+const LOAD =
+  process.env.STRESS === "1"
+    ? { users: 50, papers: 20, inFlight: 64, timeout: 600_000 }
+    : { users: 20, papers: 10, inFlight: 32, timeout: 180_000 };
+/** Subscription tests vote every EVENT_EVERY_MS until an event arrives, for EVENT_DEADLINE_MS. */
+const EVENT_EVERY_MS = 250;
+const EVENT_DEADLINE_MS = 30_000;
+/** Tests that start server processes: each loads tsx and the sample digests, slowly when busy. */
+const PROCESS_TEST_TIMEOUT = 180_000;
+
+/**
+ * The running test's requests: aborted after it (pass, failure or timeout: Vitest aborts the
+ * test's own signal when it times out, and the test function itself runs on), so that none of them
+ * outlives it. `gql`, `pool` and `subscribe` use it unless given another signal.
+ */
+let requests = new AbortController();
+beforeEach(({ signal }) => {
+  const current = new AbortController();
+  requests = current;
+  signal.addEventListener("abort", () => current.abort(signal.reason), { once: true });
+});
+afterEach(() => requests.abort(new Error("the test is over")));
 
 interface Gql {
   status: number;
@@ -38,6 +80,7 @@ async function gql(
   query: string,
   variables: object = {},
   token?: string,
+  signal: AbortSignal = requests.signal,
 ): Promise<Gql> {
   const response = await fetch(url, {
     method: "POST",
@@ -46,38 +89,68 @@ async function gql(
       ...(token ? { authorization: `Bearer ${token}` } : {}),
     },
     body: JSON.stringify({ query, variables }),
+    signal,
   });
   return { status: response.status, ...((await response.json()) as object) };
 }
 
-/** Runs `tasks` with at most `limit` in flight. */
-async function pool<T>(tasks: (() => Promise<T>)[], limit: number): Promise<T[]> {
+/**
+ * Runs `tasks` with at most `limit` in flight, each given a signal. The first failure (or an abort
+ * of `signal`) stops it: no further task starts, the running ones' requests are aborted, and it
+ * returns only once every task has settled, then throws that failure.
+ */
+async function pool<T>(
+  tasks: ((signal: AbortSignal) => Promise<T>)[],
+  limit: number,
+  signal: AbortSignal = requests.signal,
+): Promise<T[]> {
+  const controller = new AbortController();
+  const stop = () => controller.abort(signal.reason);
+  if (signal.aborted) stop();
+  signal.addEventListener("abort", stop, { once: true });
   const results: T[] = [];
+  let failure: { error: unknown } | undefined;
   let next = 0;
-  await Promise.all(
-    Array.from({ length: limit }, async () => {
-      while (next < tasks.length) {
-        const i = next++;
-        results[i] = await (tasks[i] as () => Promise<T>)();
+  const worker = async () => {
+    while (next < tasks.length && !controller.signal.aborted) {
+      const i = next++;
+      try {
+        results[i] = await (tasks[i] as (signal: AbortSignal) => Promise<T>)(controller.signal);
+      } catch (error) {
+        failure ??= { error };
+        controller.abort(error);
       }
-    }),
-  );
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+  } finally {
+    signal.removeEventListener("abort", stop);
+  }
+  if (failure) throw failure.error;
+  controller.signal.throwIfAborted();
   return results;
 }
 
-/** Reads Server-Sent Events of a subscription until `until` returns true for one. */
+/** Reads the Server-Sent Events of a subscription; `close` (or the end of the test) ends it. */
 async function subscribe(url: string, query: string, variables: object) {
   const controller = new AbortController();
   const response = await fetch(url, {
     method: "POST",
     headers: { "content-type": "application/json", accept: "text/event-stream" },
     body: JSON.stringify({ query, variables }),
-    signal: controller.signal,
+    signal: AbortSignal.any([controller.signal, requests.signal]),
   });
+  if (!response.ok || !response.headers.get("content-type")?.includes("text/event-stream")) {
+    const body = await response.text();
+    controller.abort();
+    throw new Error(`subscription refused: ${response.status} ${body}`);
+  }
   const reader = (response.body as ReadableStream<Uint8Array>).getReader();
   const decoder = new TextDecoder();
   let buffer = "";
   return {
+    /** The next event. */
     // biome-ignore lint/suspicious/noExplicitAny: event payloads are checked field by field
     async next(): Promise<any> {
       for (;;) {
@@ -95,10 +168,99 @@ async function subscribe(url: string, query: string, variables: object) {
   };
 }
 
+/**
+ * Calls `produce` (one round of votes), then waits EVENT_EVERY_MS, again and again until `event`
+ * settles, and returns it. A subscriber is not told when the server has subscribed it (in memory,
+ * on the first read of the stream; through Redis, once SUBSCRIBE has reached the Redis server), so
+ * a single event published after a fixed sleep can be lost and the subscriber wait forever.
+ * Producing until one arrives cannot. Every round has completed when this returns, so the event
+ * is one of the rounds'. Fails after EVENT_DEADLINE_MS, saying what did not come.
+ */
+async function produceUntil<T>(
+  event: Promise<T>,
+  produce: () => Promise<unknown>,
+  what: () => string,
+): Promise<T> {
+  let settled = false;
+  const watched = event.finally(() => {
+    settled = true;
+  });
+  const arrived = watched.then(
+    () => {},
+    () => {},
+  );
+  const deadline = Date.now() + EVENT_DEADLINE_MS;
+  for (let round = 0; !settled; round++) {
+    if (Date.now() > deadline) {
+      throw new Error(
+        `no ${what()} within ${EVENT_DEADLINE_MS / 1000} s, ${round} rounds of votes`,
+      );
+    }
+    await produce();
+    await Promise.race([arrived, sleep(EVENT_EVERY_MS, undefined, { signal: requests.signal })]);
+  }
+  return watched;
+}
+
+/** `promise`, or a failure saying what did not come within EVENT_DEADLINE_MS. */
+async function withinDeadline<T>(promise: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`no ${what} within ${EVENT_DEADLINE_MS / 1000} s`)),
+      EVENT_DEADLINE_MS,
+    );
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * One user's vote on one paper, flipped at each call: a removal first (whatever the state was),
+ * then an upvote, a removal, an upvote... Throws on an error, or when a flip changes nothing
+ * (but the first). `counts` holds the paper's upvote count after each change, in order: the
+ * counts its live events can carry.
+ */
+function voteFlipper(url: string, token: string, paperId: number) {
+  const counts: number[] = [];
+  let flips = 0;
+  return {
+    counts,
+    async flip(): Promise<void> {
+      const up = flips % 2 === 1;
+      const result = await gql(url, up ? UPVOTE : REMOVE, { id: paperGid(paperId) }, token);
+      const payload = result.data?.[up ? "upvotePaper" : "removeUpvote"];
+      if (result.errors || !payload || (flips > 0 && !payload.changed)) {
+        throw new Error(
+          `${up ? "upvote" : "removal"} of paper ${paperId}: ${JSON.stringify(result)}`,
+        );
+      }
+      flips += 1;
+      if (payload.changed) counts.push(payload.paper.upvotes);
+    },
+  };
+}
+
+/** Checks counts alternate between two neighbours, as one user's flips alone make them. */
+function expectFlipSequence(counts: number[]) {
+  expect(counts.length).toBeGreaterThan(0);
+  expect(new Set(counts).size, `counts ${counts.join(", ")}`).toBeLessThanOrEqual(2);
+  counts.slice(1).forEach((count, i) => {
+    expect(Math.abs(count - (counts[i] as number)), `counts ${counts.join(", ")}`).toBe(1);
+  });
+}
+
 describe.each(ENGINES)("votes on %s", (provider) => {
   let database: TestDatabase;
   let http: HttpServer;
   let url: string;
+  /** The concurrency test's own users and papers, touched by no other test. */
+  const stressTokens: string[] = [];
+  let stressPapers: number[] = [];
+  /** Users and papers for the other tests: each test uses its own, or reads before acting. */
   const tokens: string[] = [];
   let paperIds: number[] = [];
   const queries: string[] = [];
@@ -108,13 +270,20 @@ describe.each(ENGINES)("votes on %s", (provider) => {
     await ingest(database.sql, [{ source: JSON_FIXTURE }, { source: TEXT_FIXTURE }], {
       today: "2026-11-28",
     });
-    for (let i = 0; i < 50; i++) {
+    for (let i = 0; i < 16; i++) {
       await createUser(database.db, `user${i}`);
       tokens.push((await createToken(database.db, `user${i}`)).token);
     }
-    paperIds = (
-      await database.db.paper.findMany({ select: { id: true }, orderBy: { id: "asc" }, take: 20 })
+    for (let i = 0; i < LOAD.users; i++) {
+      await createUser(database.db, `stress${i}`);
+      stressTokens.push((await createToken(database.db, `stress${i}`)).token);
+    }
+    const all = (
+      await database.db.paper.findMany({ select: { id: true }, orderBy: { id: "asc" } })
     ).map((p) => p.id);
+    expect(all.length).toBeGreaterThanOrEqual(40);
+    stressPapers = all.slice(0, LOAD.papers);
+    paperIds = all.slice(20, 40);
     const yoga = createServer({
       db: database.db,
       provider,
@@ -125,13 +294,15 @@ describe.each(ENGINES)("votes on %s", (provider) => {
     url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/graphql`;
   });
   afterAll(async () => {
+    http?.closeAllConnections();
     await new Promise((resolve) => http?.close(resolve));
     await database?.destroy();
   });
 
-  const counters = async () => {
-    const papers = await database.db.paper.findMany({
-      where: { id: { in: paperIds } },
+  const counters = (ids: number[]) =>
+    database.db.paper.findMany({
+      where: { id: { in: ids } },
+      orderBy: { id: "asc" },
       select: {
         id: true,
         upvotes: true,
@@ -140,32 +311,35 @@ describe.each(ENGINES)("votes on %s", (provider) => {
         _count: { select: { votes: true } },
       },
     });
-    return papers;
-  };
 
-  it("50 users voting and unvoting on 20 papers, 64 requests in flight: counters equal vote rows", async () => {
-    // For every (user, paper): upvote, upvote again, remove, and upvote once more for two pairs in
-    // three. Each pair's steps run in order; the 1,000 pairs race each other, 64 requests at a time.
-    const expected = new Map<number, number>();
-    const chains: (() => Promise<Gql[]>)[] = [];
-    tokens.forEach((token, u) => {
-      paperIds.forEach((id, p) => {
+  it(`${LOAD.users} users voting and unvoting on ${LOAD.papers} papers, ${LOAD.inFlight} requests in flight: counters equal vote rows`, {
+    timeout: LOAD.timeout,
+  }, async () => {
+    // For every (user, paper): upvote, upvote again, remove, and upvote once more for two pairs
+    // in three. Each pair's steps run in order; the pairs race each other, `inFlight` requests
+    // at a time. The users are this test's own, so each pair adds 1 or 0 to what was there.
+    const expected = new Map((await counters(stressPapers)).map((p) => [p.id, p.localUpvotes]));
+    const chains: ((signal: AbortSignal) => Promise<Gql[]>)[] = [];
+    stressTokens.forEach((token, u) => {
+      stressPapers.forEach((id, p) => {
         const endsUp = (u + p) % 3 !== 0;
-        expected.set(id, (expected.get(id) ?? 0) + (endsUp ? 1 : 0));
+        if (endsUp) expected.set(id, (expected.get(id) ?? 0) + 1);
         const steps = [UPVOTE, UPVOTE, REMOVE, ...(endsUp ? [UPVOTE] : [])];
-        chains.push(async () => {
+        chains.push(async (signal) => {
           const out: Gql[] = [];
-          for (const step of steps) out.push(await gql(url, step, { id: paperGid(id) }, token));
+          for (const step of steps) {
+            out.push(await gql(url, step, { id: paperGid(id) }, token, signal));
+          }
           return out;
         });
       });
     });
-    const results = await pool(chains, 64);
+    const results = await pool(chains, LOAD.inFlight);
     const errors = results.flat().filter((r) => r.errors);
     expect(errors).toEqual([]);
-    for (const paper of await counters()) {
+    for (const paper of await counters(stressPapers)) {
       expect(paper.localUpvotes, `paper ${paper.id}`).toBe(paper._count.votes);
-      expect(paper.localUpvotes).toBe(expected.get(paper.id));
+      expect(paper.localUpvotes, `paper ${paper.id}`).toBe(expected.get(paper.id));
       expect(paper.upvotes).toBe(paper.digestUpvotes + paper.localUpvotes);
     }
   });
@@ -174,14 +348,14 @@ describe.each(ENGINES)("votes on %s", (provider) => {
     const id = paperIds[0] as number;
     const token = tokens[0] as string;
     await gql(url, REMOVE, { id: paperGid(id) }, token);
-    const before = (await counters()).find((p) => p.id === id);
+    const before = (await counters([id]))[0];
     const [a, b] = await Promise.all([
       gql(url, UPVOTE, { id: paperGid(id) }, token),
       gql(url, UPVOTE, { id: paperGid(id) }, token),
     ]);
     expect([a.data.upvotePaper.changed, b.data.upvotePaper.changed].sort()).toEqual([false, true]);
     expect(a.data.upvotePaper.paper.viewerHasUpvoted).toBe(true);
-    const after = (await counters()).find((p) => p.id === id);
+    const after = (await counters([id]))[0];
     expect(after?.upvotes).toBe((before?.upvotes ?? 0) + 1);
     const again = await gql(url, REMOVE, { id: paperGid(id) }, token);
     const twice = await gql(url, REMOVE, { id: paperGid(id) }, token);
@@ -201,7 +375,8 @@ describe.each(ENGINES)("votes on %s", (provider) => {
       where: { id: expired.id },
       data: { expiresAt: new Date(Date.now() - 1000) },
     });
-    const id = paperGid(paperIds[1] as number);
+    const paperId = paperIds[1] as number;
+    const id = paperGid(paperId);
     const cases: [string | undefined, RegExp][] = [
       [undefined, /no Authorization header/],
       ["not-a-token", /malformed token/],
@@ -209,19 +384,19 @@ describe.each(ENGINES)("votes on %s", (provider) => {
       [revoked.token, /revoked token/],
       [expired.token, /expired token/],
     ];
-    const before = await database.db.vote.count();
+    const before = await database.db.vote.count({ where: { paperId } });
     for (const [token, reason] of cases) {
       const result = await gql(url, UPVOTE, { id }, token);
       expect(result.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
       expect(result.errors?.[0]?.message).toMatch(reason);
     }
-    expect(await database.db.vote.count()).toBe(before);
+    expect(await database.db.vote.count({ where: { paperId } })).toBe(before);
   });
 
   it("stores no token in a readable form", async () => {
     const rows = await database.db.apiToken.findMany();
     const dump = JSON.stringify(rows);
-    for (const token of tokens) {
+    for (const token of [...tokens, ...stressTokens]) {
       expect(dump).not.toContain(token);
       expect(dump).not.toContain(token.slice(12));
     }
@@ -243,8 +418,11 @@ describe.each(ENGINES)("votes on %s", (provider) => {
   });
 
   it("reads viewerHasUpvoted with one query per page, and the viewer's votes", async () => {
+    for (const id of paperIds.slice(6, 9)) {
+      expect((await gql(url, UPVOTE, { id: paperGid(id) }, tokens[2])).errors).toBeUndefined();
+    }
     const page = (first: number) =>
-      `{ papers(first: ${first}, orderBy: { field: UPVOTES }) { nodes { title viewerHasUpvoted } } viewer { user { handle } votes(first: 5) { edges { node { paper { title } } } } } }`;
+      `{ papers(first: ${first}, orderBy: { field: UPVOTES }) { nodes { id title viewerHasUpvoted } } viewer { user { handle } votes(first: 5) { edges { node { paper { title } } } } } }`;
     queries.length = 0;
     const small = await gql(url, page(5), {}, tokens[2]);
     const smallCount = queries.length;
@@ -252,11 +430,21 @@ describe.each(ENGINES)("votes on %s", (provider) => {
     const large = await gql(url, page(60), {}, tokens[2]);
     expect(queries.length).toBe(smallCount);
     expect(small.data.viewer.user.handle).toBe("user2");
-    const upvoted = large.data.papers.nodes.filter(
-      (n: { viewerHasUpvoted: boolean }) => n.viewerHasUpvoted,
+    const mine = new Set(
+      (
+        await database.db.vote.findMany({
+          where: { user: { handle: "user2" } },
+          select: { paperId: true },
+        })
+      ).map((v) => v.paperId),
     );
-    const rows = await database.db.vote.count({ where: { user: { handle: "user2" } } });
-    expect(upvoted.length).toBe(rows);
+    expect(mine.size).toBe(3);
+    const nodes: { id: string; title: string; viewerHasUpvoted: boolean }[] =
+      large.data.papers.nodes;
+    for (const node of nodes) {
+      expect(node.viewerHasUpvoted, node.title).toBe(mine.has(paperIdOf(node.id)));
+    }
+    expect(nodes.filter((n) => n.viewerHasUpvoted).length).toBeGreaterThan(0);
     const anonymous = await gql(url, page(5));
     expect(anonymous.data.viewer).toBeNull();
     expect(
@@ -266,11 +454,18 @@ describe.each(ENGINES)("votes on %s", (provider) => {
 
   it("lists a paper's votes as a connection filterable by time", async () => {
     const id = paperIds[3] as number;
+    for (const token of [tokens[3], tokens[4]]) {
+      expect((await gql(url, UPVOTE, { id: paperGid(id) }, token)).errors).toBeUndefined();
+    }
     const q = `query($id: ID!, $since: DateTime) { node(id: $id) { ... on Paper { votes(first: 100, since: $since) { totalCount edges { node { user { handle } } } } } } }`;
     const all = await gql(url, q, { id: paperGid(id) });
     expect(all.data.node.votes.totalCount).toBe(
       await database.db.vote.count({ where: { paperId: id } }),
     );
+    const handles = all.data.node.votes.edges.map(
+      (e: { node: { user: { handle: string } } }) => e.node.user.handle,
+    );
+    expect(handles).toEqual(expect.arrayContaining(["user3", "user4"]));
     const future = await gql(url, q, {
       id: paperGid(id),
       since: new Date(Date.now() + 60_000).toISOString(),
@@ -279,12 +474,15 @@ describe.each(ENGINES)("votes on %s", (provider) => {
   });
 
   it("re-ingesting a digest keeps local votes and never counts them twice", async () => {
-    const before = await counters();
+    const voted = await gql(url, UPVOTE, { id: paperGid(paperIds[9] as number) }, tokens[5]);
+    expect(voted.errors).toBeUndefined();
+    const before = await counters(paperIds);
+    expect(before.some((p) => p.localUpvotes > 0)).toBe(true);
     await ingest(database.sql, [{ source: JSON_FIXTURE }, { source: TEXT_FIXTURE }], {
       force: true,
       today: "2026-11-28",
     });
-    const after = await counters();
+    const after = await counters(paperIds);
     expect(after).toEqual(before);
   });
 
@@ -304,6 +502,7 @@ describe.each(ENGINES)("votes on %s", (provider) => {
       expect(refused?.errors?.[0]?.extensions?.code).toBe("RATE_LIMITED");
       expect(refused?.errors?.[0]?.extensions?.retryAfterSeconds).toBeGreaterThan(0);
     } finally {
+      limited.closeAllConnections();
       await new Promise((resolve) => limited.close(resolve));
     }
   });
@@ -344,26 +543,31 @@ describe.each(ENGINES)("votes on %s", (provider) => {
       // API tokens keep working next to JWTs.
       expect((await gql(jwtUrl, UPVOTE, { id }, tokens[12])).errors).toBeUndefined();
     } finally {
+      server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
     }
   });
 
   it("pushes vote counts to subscribers over Server-Sent Events", async () => {
     const id = paperIds[10] as number;
+    const votes = voteFlipper(url, tokens[9] as string, id);
     const stream = await subscribe(
       url,
       `subscription($ids: [ID!]!) { paperVotes(paperIds: $ids) { upvotes paper { title } } }`,
-      {
-        ids: [paperGid(id)],
-      },
+      { ids: [paperGid(id)] },
     );
     try {
-      await new Promise((r) => setTimeout(r, 200));
-      await gql(url, REMOVE, { id: paperGid(id) }, tokens[9]);
-      const voted = await gql(url, UPVOTE, { id: paperGid(id) }, tokens[9]);
-      const event = await stream.next();
-      const last = voted.data.upvotePaper.paper.upvotes;
-      expect([last, last - 1]).toContain(event.data.paperVotes.upvotes);
+      const event = await produceUntil(
+        stream.next(),
+        () => votes.flip(),
+        () => "paperVotes event",
+      );
+      // Whichever vote it reflects, it carries the count that vote left, and the paper.
+      expectFlipSequence(votes.counts);
+      expect(votes.counts).toContain(event.data.paperVotes.upvotes);
+      const paper = await database.db.paper.findUniqueOrThrow({ where: { id } });
+      expect(event.data.paperVotes.paper.title).toBe(paper.title);
+      expect(paper.upvotes).toBe(votes.counts.at(-1));
     } finally {
       stream.close();
     }
@@ -372,6 +576,7 @@ describe.each(ENGINES)("votes on %s", (provider) => {
 
 describe.each(ENGINES)("a day's ranking, live, on %s", (provider) => {
   it("tells subscribers of a day when one of its papers' counts changes", async () => {
+    const day = "2024-10-25";
     const database = await createTestDatabase(provider);
     const yoga = createServer({ db: database.db, provider });
     const http = createHttpServer(yoga);
@@ -384,50 +589,94 @@ describe.each(ENGINES)("a day's ranking, live, on %s", (provider) => {
       await createUser(database.db, "dana");
       const { token } = await createToken(database.db, "dana");
       const onDay = await database.db.paper.findFirstOrThrow({
-        where: { dayEntries: { some: { day: { date: "2024-10-25" } } } },
+        where: { dayEntries: { some: { day: { date: day } } } },
+        orderBy: { id: "asc" },
+      });
+      const alsoOnDay = await database.db.paper.findFirstOrThrow({
+        where: { id: { not: onDay.id }, dayEntries: { some: { day: { date: day } } } },
+        orderBy: { id: "asc" },
       });
       const elsewhere = await database.db.paper.findFirstOrThrow({
-        where: { dayEntries: { some: { day: { date: "2025-12-10" } } } },
+        where: {
+          dayEntries: { some: { day: { date: "2025-12-10" } }, none: { day: { date: day } } },
+        },
       });
       const stream = await subscribe(
         url,
-        `subscription { dayRanking(date: "2024-10-25") { upvotes paper { arxivId } } }`,
+        `subscription { dayRanking(date: "${day}") { upvotes paper { arxivId } } }`,
         {},
       );
       try {
-        await new Promise((r) => setTimeout(r, 200));
-        await gql(url, UPVOTE, { id: paperGid(elsewhere.id) }, token);
-        await gql(url, UPVOTE, { id: paperGid(onDay.id) }, token);
-        const event = await stream.next();
-        // The vote on another day's paper was not sent; this day's was, with its new count.
-        expect(event.data.dayRanking).toEqual({
-          upvotes: onDay.upvotes + 1,
-          paper: { arxivId: onDay.arxivId },
+        const onDayVotes = voteFlipper(url, token, onDay.id);
+        const elsewhereVotes = voteFlipper(url, token, elsewhere.id);
+        const first = await produceUntil(
+          stream.next(),
+          async () => {
+            await elsewhereVotes.flip();
+            await onDayVotes.flip();
+          },
+          () => "dayRanking event",
+        );
+        // Subscribed now: a vote on another day's paper, then one on a second paper of this day.
+        // Had the first been sent, it would come before the second.
+        await elsewhereVotes.flip();
+        const last = await gql(url, UPVOTE, { id: paperGid(alsoOnDay.id) }, token);
+        expect(last.data?.upvotePaper?.changed).toBe(true);
+        const events = [first];
+        while (events.at(-1)?.data?.dayRanking?.paper?.arxivId !== alsoOnDay.arxivId) {
+          events.push(await withinDeadline(stream.next(), "dayRanking event of the second paper"));
+        }
+        expect(events.pop().data.dayRanking).toEqual({
+          upvotes: last.data.upvotePaper.paper.upvotes,
+          paper: { arxivId: alsoOnDay.arxivId },
         });
+        // The rest are this day's paper's, each with a count one of its votes left.
+        expectFlipSequence(onDayVotes.counts);
+        expect(onDayVotes.counts.every((n) => n === onDay.upvotes || n === onDay.upvotes + 1)).toBe(
+          true,
+        );
+        for (const event of events) {
+          expect(event.data.dayRanking.paper).toEqual({ arxivId: onDay.arxivId });
+          expect(onDayVotes.counts).toContain(event.data.dayRanking.upvotes);
+        }
       } finally {
         stream.close();
       }
     } finally {
+      http.closeAllConnections();
       await new Promise((resolve) => http.close(resolve));
       await database.destroy();
     }
   });
 });
 
+/** Kills the test's server processes and waits until they are gone. */
+async function stopAll(children: ChildProcess[], exits: Promise<unknown>[]) {
+  for (const child of children) child.kill("SIGKILL");
+  await Promise.all(exits);
+}
+
 describe("two server processes on one SQLite file", () => {
-  it("count every vote exactly: concurrent writers wait, never fail", async () => {
+  it("count every vote exactly: concurrent writers wait, never fail", {
+    timeout: PROCESS_TEST_TIMEOUT,
+  }, async () => {
     const { target, drop } = await createTestTarget("sqlite");
     const children: ChildProcess[] = [];
+    const exits: Promise<unknown>[] = [];
     try {
       await migrate(target);
       const servers = [0, 1].map(() => {
-        const server = startServerProcess({
-          DATABASE_URL: target.url,
-          LOG_LEVEL: "warn",
-          SAMPLE_DATA: "true",
-          VOTES_PER_MINUTE: "100000",
-        });
+        const server = startServerProcess(
+          {
+            DATABASE_URL: target.url,
+            LOG_LEVEL: "warn",
+            SAMPLE_DATA: "true",
+            VOTES_PER_MINUTE: "100000",
+          },
+          { signal: requests.signal },
+        );
         children.push(server.child);
+        exits.push(server.exited);
         return server.url;
       });
       const urls = await Promise.all(servers);
@@ -438,26 +687,35 @@ describe("two server processes on one SQLite file", () => {
           await createUser(database.db, `w${i}`);
           tokens.push((await createToken(database.db, `w${i}`)).token);
         }
-        const papers = (await database.db.paper.findMany({ select: { id: true }, take: 10 })).map(
-          (p) => p.id,
-        );
+        const papers = (
+          await database.db.paper.findMany({
+            select: { id: true, localUpvotes: true },
+            orderBy: { id: "asc" },
+            take: 10,
+          })
+        ).map((p) => ({ id: p.id, expected: p.localUpvotes + tokens.length }));
         const tasks = tokens.flatMap((token, u) =>
           papers.map(
-            (id, p) => () => gql(urls[(u + p) % 2] as string, UPVOTE, { id: paperGid(id) }, token),
+            ({ id }, p) =>
+              (signal: AbortSignal) =>
+                gql(urls[(u + p) % 2] as string, UPVOTE, { id: paperGid(id) }, token, signal),
           ),
         );
         const results = await pool(tasks, 32);
         expect(results.filter((r) => r.errors)).toEqual([]);
         const rows = await database.db.paper.findMany({
-          where: { id: { in: papers } },
+          where: { id: { in: papers.map((p) => p.id) } },
+          orderBy: { id: "asc" },
           select: { localUpvotes: true, _count: { select: { votes: true } } },
         });
-        expect(rows.map((r) => [r.localUpvotes, r._count.votes])).toEqual(rows.map(() => [16, 16]));
+        expect(rows.map((r) => [r.localUpvotes, r._count.votes])).toEqual(
+          papers.map((p) => [p.expected, p.expected]),
+        );
       } finally {
         await database.close();
       }
     } finally {
-      for (const child of children) child.kill("SIGKILL");
+      await stopAll(children, exits);
       await drop();
     }
   });
@@ -466,69 +724,110 @@ describe("two server processes on one SQLite file", () => {
 describe.skipIf(!postgresAvailable || !redisAvailable)(
   "two server processes sharing PostgreSQL and Redis",
   () => {
-    const children: ChildProcess[] = [];
-    let drop: () => Promise<void>;
-
-    afterAll(async () => {
-      for (const child of children) child.kill("SIGKILL");
-      await drop?.();
-    });
-
-    function start(databaseUrl: string): Promise<string> {
-      const server = startServerProcess({
-        DATABASE_URL: databaseUrl,
-        REDIS_URL,
-        LOG_LEVEL: "warn",
-        SAMPLE_DATA: "true",
-      });
-      children.push(server.child);
-      return server.url;
-    }
-
-    it("a vote through one process reaches a subscriber of the other", async () => {
-      const made = await createTestTarget("postgresql");
-      drop = made.drop;
-      await migrate(made.target);
-      const a = await start(made.target.url);
-      const b = await start(made.target.url);
-      const database = await import("../src/db/client.ts").then((m) => m.openDatabase(made.target));
-      try {
-        await createUser(database.db, "alice");
-        const { token } = await createToken(database.db, "alice");
-        const paper = await database.db.paper.findFirstOrThrow({ orderBy: { id: "asc" } });
-        const stream = await subscribe(
-          b,
-          `subscription($ids: [ID!]!) { paperVotes(paperIds: $ids) { upvotes } }`,
+    it("a vote through one process reaches a subscriber of the other", {
+      timeout: PROCESS_TEST_TIMEOUT,
+    }, async () => {
+      const { target, drop } = await createTestTarget("postgresql");
+      const children: ChildProcess[] = [];
+      const exits: Promise<unknown>[] = [];
+      const start = () => {
+        const server = startServerProcess(
           {
-            ids: [paperGid(paper.id)],
+            DATABASE_URL: target.url,
+            REDIS_URL,
+            LOG_LEVEL: "warn",
+            SAMPLE_DATA: "true",
+            // The Redis rate-limit counters are keyed by user id and outlive the database: other
+            // runs' users with the same ids must not use this test's allowance up.
+            VOTES_PER_MINUTE: "100000",
           },
+          { signal: requests.signal },
         );
+        children.push(server.child);
+        exits.push(server.exited);
+        return server.url;
+      };
+      try {
+        await migrate(target);
+        const a = await start();
+        const b = await start();
+        const database = await import("../src/db/client.ts").then((m) => m.openDatabase(target));
         try {
-          await new Promise((r) => setTimeout(r, 300));
-          const voted = await gql(a, UPVOTE, { id: paperGid(paper.id) }, token);
-          expect(voted.errors).toBeUndefined();
-          const event = await stream.next();
-          expect(event.data.paperVotes.upvotes).toBe(paper.upvotes + 1);
+          await createUser(database.db, "alice");
+          const { token } = await createToken(database.db, "alice");
+          const paper = await database.db.paper.findFirstOrThrow({ orderBy: { id: "asc" } });
+          // Redis channels are the Redis server's, not the database's: another run of this suite
+          // on the same Redis publishes for the same paper ids, with the same sample counts. So
+          // this paper gets a count of its own, and the subscriber skips events without it.
+          const base = 1_000_000 + randomInt(1_000_000_000);
+          await database.db.paper.update({
+            where: { id: paper.id },
+            data: { digestUpvotes: base, upvotes: base + paper.localUpvotes },
+          });
+          // Alice has not voted: her flips leave it at `start` or `start + 1`.
+          const start = base + paper.localUpvotes;
+          const ours = (n: unknown) => n === start || n === start + 1;
+          const skipped: unknown[] = [];
+          const votes = voteFlipper(a, token, paper.id);
+          const stream = await subscribe(
+            b,
+            `subscription($ids: [ID!]!) { paperVotes(paperIds: $ids) { upvotes } }`,
+            { ids: [paperGid(paper.id)] },
+          );
+          try {
+            const received = (async () => {
+              for (;;) {
+                const event = await stream.next();
+                if (ours(event?.data?.paperVotes?.upvotes)) return event;
+                skipped.push(event);
+              }
+            })();
+            const event = await produceUntil(
+              received,
+              () => votes.flip(),
+              () =>
+                `paperVotes event from the other process (skipped ${skipped.length} with other counts, the last: ${JSON.stringify(skipped.slice(-2))})`,
+            );
+            expectFlipSequence(votes.counts);
+            expect(votes.counts).toContain(event.data.paperVotes.upvotes);
+            const now = await database.db.paper.findUniqueOrThrow({ where: { id: paper.id } });
+            expect(now.upvotes).toBe(votes.counts.at(-1));
+          } finally {
+            stream.close();
+          }
         } finally {
-          stream.close();
+          await database.close();
         }
       } finally {
-        await database.close();
+        await stopAll(children, exits);
+        await drop();
       }
     });
 
     it("shares its event target between processes through Redis", async () => {
-      // The same wiring main.ts uses, checked directly: publish in one, receive in another.
+      // The same wiring main.ts uses, checked directly: publish in one, receive in another. Published
+      // until received (SUBSCRIBE takes a round trip to Redis), with a payload of its own: other
+      // runs on the same Redis publish on the same channel.
       const one = createEvents(REDIS_URL);
       const two = createEvents(REDIS_URL);
+      const mine: VoteEvent = { paperId: 7, upvotes: randomInt(1_000_000_000) };
+      const iterator = two.pubsub.subscribe("paperVotes")[Symbol.asyncIterator]();
       try {
-        const iterator = two.pubsub.subscribe("paperVotes")[Symbol.asyncIterator]();
-        const received = iterator.next();
-        await new Promise((r) => setTimeout(r, 200));
-        one.pubsub.publish("paperVotes", { paperId: 7, upvotes: 3 });
-        expect((await received).value).toEqual({ paperId: 7, upvotes: 3 });
-        await iterator.return?.();
+        const received = (async () => {
+          for (;;) {
+            const next = await iterator.next();
+            if (next.done) throw new Error("the subscription ended");
+            if (next.value.upvotes === mine.upvotes) return next.value;
+          }
+        })();
+        const event = await produceUntil(
+          received,
+          async () => one.pubsub.publish("paperVotes", mine),
+          () => "event through Redis",
+        );
+        expect(event).toEqual(mine);
       } finally {
+        await iterator.return?.();
         await one.close();
         await two.close();
       }

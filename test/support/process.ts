@@ -3,19 +3,37 @@ import { type ChildProcess, spawn } from "node:child_process";
 
 export interface ServerProcess {
   child: ChildProcess;
+  /** The URL the server says it serves; rejects, with what it logged, when it exits first. */
   url: Promise<string>;
+  /**
+   * The exit code (null when killed by a signal), once the process has exited and its output has
+   * been read to the end: the child's `exit` event can come before the last of its output.
+   */
+  exited: Promise<number | null>;
   /** What the process wrote to standard error so far (its JSON logs). */
   stderr: () => string;
 }
 
-export function startServerProcess(env: Record<string, string>): ServerProcess {
+export interface StartOptions {
+  /** Kills the process (SIGKILL) when aborted: a test that times out leaves no server behind. */
+  signal?: AbortSignal;
+}
+
+export function startServerProcess(
+  env: Record<string, string>,
+  options: StartOptions = {},
+): ServerProcess {
   const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
     env: { ...process.env, PORT: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
+    ...(options.signal ? { signal: options.signal, killSignal: "SIGKILL" as const } : {}),
   });
   let stderr = "";
   child.stderr?.on("data", (d) => {
     stderr += d;
+  });
+  const exited = new Promise<number | null>((resolve) => {
+    child.on("close", (code) => resolve(code));
   });
   const url = new Promise<string>((resolve, reject) => {
     let stdout = "";
@@ -24,7 +42,9 @@ export function startServerProcess(env: Record<string, string>): ServerProcess {
       const match = /serving (http:\/\/\S+)/.exec(stdout);
       if (match) resolve(match[1] as string);
     });
-    child.on("exit", (code) => reject(new Error(`server exited with ${code}: ${stderr}`)));
+    // Killed through `signal`, the child emits an AbortError (then `close`).
+    child.on("error", reject);
+    exited.then((code) => reject(new Error(`server exited with ${code}: ${stderr}`)));
   });
-  return { child, url, stderr: () => stderr };
+  return { child, url, exited, stderr: () => stderr };
 }
