@@ -6,8 +6,8 @@ import { readFileSync, statSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { AuthError, createToken, createUser, listTokens, revokeToken } from "./auth/tokens.ts";
 import { ConfigError, loadConfig } from "./config.ts";
-import { connect, type Db, ensureMigrated } from "./db/client.ts";
-import { migrate, pendingPostgres } from "./db/migrate.ts";
+import { connect, type Db, ensureMigrated, upgradeDatabase } from "./db/client.ts";
+import { pendingPostgres } from "./db/migrate.ts";
 import { openSqlClient } from "./db/sql.ts";
 import { redact } from "./db/target.ts";
 import { progressBar } from "./ingest/progress.ts";
@@ -20,6 +20,9 @@ commands:
   ingest <file|dir|->...   load digests (page text or Daily Papers API JSON) into the database
       --date YYYY-MM-DD     the digest's day (page text gives no year; overrides the file's)
       --format auto|text|hf-json   (default: auto, from the content)
+      --as auto|day|list    load as the day's digest, or as a named list (default: auto: a
+                            page-text capture of a search or listing page becomes a list)
+      --list NAME           load into the named list NAME (default name: the file's name)
       --dry-run             read and check everything, report, write nothing
       --force               ingest even a digest already ingested with the same bytes
       --verbose             list every file in the summary
@@ -45,6 +48,8 @@ async function ingestCommand(args: string[]): Promise<number> {
     options: {
       date: { type: "string" },
       format: { type: "string", default: "auto" },
+      as: { type: "string", default: "auto" },
+      list: { type: "string" },
       "dry-run": { type: "boolean", default: false },
       force: { type: "boolean", default: false },
       verbose: { type: "boolean", default: false },
@@ -55,6 +60,13 @@ async function ingestCommand(args: string[]): Promise<number> {
   const format = values.format;
   if (format !== "auto" && format !== "text" && format !== "hf-json") {
     throw new UsageError(`--format must be auto, text or hf-json, not "${format}"`);
+  }
+  const as = values.as;
+  if (as !== "auto" && as !== "day" && as !== "list") {
+    throw new UsageError(`--as must be auto, day or list, not "${as}"`);
+  }
+  if (values.list !== undefined && (values.list.trim() === "" || as === "day")) {
+    throw new UsageError("--list needs a name, and cannot go with --as day");
   }
   if (values.date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(values.date)) {
     throw new UsageError(`--date must be YYYY-MM-DD, not "${values.date}"`);
@@ -87,7 +99,14 @@ async function ingestCommand(args: string[]): Promise<number> {
     const report = await ingest(
       sql,
       inputs,
-      { format, date: values.date, dryRun: values["dry-run"], force: values.force },
+      {
+        format,
+        date: values.date,
+        dryRun: values["dry-run"],
+        force: values.force,
+        as,
+        list: values.list?.trim(),
+      },
       values.json ? undefined : progressBar(),
     );
     console.log(
@@ -187,10 +206,14 @@ async function migrateCommand(args: string[]): Promise<number> {
     console.log(missing.length ? `pending: ${missing.join(", ")}` : `${where} is up to date`);
     return missing.length ? 1 : 0;
   }
-  const applied = await migrate(database);
-  console.log(
-    applied.length ? `applied to ${where}: ${applied.join(", ")}` : `${where} is up to date`,
-  );
+  const { applied, reindexed } = await upgradeDatabase(database);
+  if (applied.length) console.log(`applied to ${where}: ${applied.join(", ")}`);
+  if (reindexed) {
+    console.log(
+      `rewrote the words of ${reindexed.papers} papers and ${reindexed.authors} authors (the word rule changed)`,
+    );
+  }
+  if (!applied.length && !reindexed) console.log(`${where} is up to date`);
   return 0;
 }
 

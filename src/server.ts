@@ -8,14 +8,23 @@ import {
   useJWT,
 } from "@graphql-yoga/plugin-jwt";
 import { usePrometheus } from "@graphql-yoga/plugin-prometheus";
-import { createYoga, type Plugin, useReadinessCheck, type YogaLogger } from "graphql-yoga";
+import { GraphQLError } from "graphql";
+import {
+  createYoga,
+  maskError,
+  type Plugin,
+  useReadinessCheck,
+  type YogaLogger,
+} from "graphql-yoga";
 import { Registry } from "prom-client";
 import { type JwtClaims, TOKEN_PREFIX } from "./auth/tokens.ts";
 import type { Db } from "./db/client.ts";
 import type { Provider } from "./db/target.ts";
 import { createContext } from "./graphql/context.ts";
+import { UserInputError } from "./graphql/errors.ts";
 import { createEvents, type PubSub } from "./graphql/pubsub.ts";
 import { schema } from "./graphql/schema.ts";
+import { ArgumentError } from "./papers/errors.ts";
 import { memoryRateLimiter, type RateLimiter } from "./votes/rate-limit.ts";
 
 /** Size limits checked before parsing; the depth, breadth and cost limits are in the builder. */
@@ -152,6 +161,21 @@ export function createServer({
         // Read when a resolver asks: the JWT plugin adds `jwt` to the context as it is built.
         () => (initial as { jwt?: { payload: JwtClaims } }).jwt?.payload,
       ),
+    maskedErrors: {
+      // Domain errors that are the client's doing become typed errors; the rest stay masked.
+      maskError(error, message, isDev) {
+        const original = error instanceof GraphQLError ? error.originalError : error;
+        if (original instanceof ArgumentError) {
+          const typed = new UserInputError(original.argument, original.problem);
+          return new GraphQLError(typed.message, {
+            nodes: error instanceof GraphQLError ? error.nodes : undefined,
+            path: error instanceof GraphQLError ? error.path : undefined,
+            extensions: typed.extensions,
+          });
+        }
+        return maskError(error, message, isDev);
+      },
+    },
     graphqlEndpoint: "/graphql",
     graphiql: { title: "papergraph", defaultQuery: EXAMPLE_OPERATIONS },
     landingPage: false,

@@ -81,7 +81,7 @@ describe.each(ENGINES)("papergraph ingest on %s", (provider) => {
     expect(first.code).toBe(0);
     expect(first.stderr).toBe("");
     expect(first.stdout).toMatch(
-      /2 digest\(s\): 2 ingested, 0 skipped, 0 failed; 2 day\(s\); papers 63 new/,
+      /2 digest\(s\): 2 ingested, 0 skipped, 0 failed; 1 day\(s\); 1 list\(s\); papers 63 new/,
     );
     expect(await count("Paper")).toBe(63);
 

@@ -1,5 +1,6 @@
 /** The ingest job against real databases: SQLite files and the PostgreSQL server. */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createTestDatabase, ENGINES, type TestDatabase } from "./support/engines.ts";
 import {
@@ -39,8 +40,8 @@ describe.each(ENGINES)("ingest on %s", (provider) => {
   const run = (files: Record<string, string | Buffer>, options = {}) =>
     ingestBytes(database.sql, files, options);
 
-  it("loads the page-text fixture: 34 papers with counts, dates and upvotes", async () => {
-    const report = await run({ [TEXT_FIXTURE]: text });
+  it("loads the page-text fixture as its day when asked: 34 papers with counts, dates and upvotes", async () => {
+    const report = await run({ [TEXT_FIXTURE]: text }, { as: "day" });
     expect(report.failed).toBe(0);
     expect(report.papersNew).toBe(34);
     const { db } = database;
@@ -260,14 +261,15 @@ describe.each(ENGINES)("ingest on %s", (provider) => {
       include: { authors: true, dayEntries: true },
     });
     expect(twin.dayEntries).toHaveLength(2);
+    // A newer page shows a higher count: it is taken (a lower one never would be).
     expect(twin.upvotes).toBe(70);
-    expect(twin.abstract).toBe("Shortened abstract.");
-    // The page counts authors; the stored list from the API JSON stays the source of truth.
+    expect(twin.lastSeenOn).toBe("2024-10-28");
+    // Page text never replaces what the API said: the page's abstract is cut short, its date is a
+    // day where the API's is an instant, and it only counts the authors the API lists.
+    expect(twin.abstract).toBe(a.summary.replace(/\s*\n\s*/g, " ").trim());
+    expect(twin.publishedAt?.toISOString()).toBe(new Date(a.publishedAt).toISOString());
     expect(twin.authorCount).toBe(a.authors.length);
     expect(twin.authors).toHaveLength(a.authors.length);
-    // Published date from the page is a day; the JSON's instant is kept... by the newer digest rule
-    // the page's value wins, and it is the same day.
-    expect(twin.publishedAt?.toISOString().slice(0, 10)).toBe("2024-10-22");
   });
 
   it("never lets an older digest roll back newer counts, but records its history", async () => {
@@ -396,9 +398,9 @@ describe.each(ENGINES)("ingest on %s", (provider) => {
       [
         "wrong-types.json",
         JSON.stringify([
-          { ...fixtureItems()[0], paper: { ...fixtureItems()[0].paper, upvotes: "64" } },
+          { ...fixtureItems()[0], paper: { ...fixtureItems()[0].paper, id: 2503.0213 } },
         ]),
-        /wrong-types\.json: \$\[0\]\.paper\.upvotes: .*number/,
+        /wrong-types\.json: \$\[0\]\.paper\.id: expected a string, got number 2503\.0213/,
       ],
       ["object.json", JSON.stringify({ papers: [] }), /object\.json: .*array/],
       [
@@ -428,5 +430,219 @@ describe.each(ENGINES)("ingest on %s", (provider) => {
       const runs = await database.db.ingestRun.findMany();
       expect(runs).toMatchObject([{ status: "failed", source }]);
     });
+  });
+});
+
+/** The test fixtures made in the shapes real files take (test/fixtures/README.md). */
+const FIXTURES = "test/fixtures";
+const fixture = (path: string) => readFileSync(join(FIXTURES, path));
+const LOADABLE = readdirSync(join(FIXTURES, "hf-api"))
+  .filter((name) => !name.includes("repr"))
+  .map((name) => `hf-api/${name}`)
+  .concat(["text/2024-10-25-daily.txt"]);
+
+describe.each(ENGINES)("real files and page text on %s", (provider) => {
+  let database: TestDatabase;
+  beforeEach(async () => {
+    database = await createTestDatabase(provider);
+  });
+  afterEach(async () => {
+    await database.destroy();
+  });
+  const run = (files: Record<string, string | Buffer>, options = {}) =>
+    ingestBytes(database.sql, files, options);
+  const files = (paths: string[]) => Object.fromEntries(paths.map((p) => [p, fixture(p)]));
+
+  it("loads every real variant completely, lists the warnings, and a re-run changes nothing", async () => {
+    const report = await run(files(LOADABLE));
+    expect(report.failed, JSON.stringify(report.files)).toBe(0);
+    const byFile = new Map(report.files.map((f) => [f.source, f]));
+    // Every paper of every file reached the database: none was thrown away.
+    const listed = report.files.reduce((n, f) => n + ("papersTotal" in f ? f.papersTotal : 0), 0);
+    expect(listed).toBe(
+      LOADABLE.filter((p) => p.endsWith(".json")).reduce((n, p) => {
+        const raw = JSON.parse(fixture(p).toString("utf8"));
+        return n + (Array.isArray(raw) ? raw : raw.data).length;
+      }, 0) + 29,
+    );
+    expect(byFile.get("hf-api/2025-01-27.json")).toMatchObject({
+      date: "2025-01-27",
+      status: "succeeded",
+      warnings: [],
+    });
+    expect(byFile.get("hf-api/wrapped.json")?.date).toBe("2025-03-04");
+    const warned = byFile.get("hf-api/2025-02-03-warnings.json")?.warnings ?? [];
+    expect(warned).toHaveLength(3);
+    expect(warned).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/\$\[1\]\.paper\.projectPage: not an http\(s\) URL "n\/a": ignored$/),
+        expect.stringMatching(/\$\[1\]\.paper\.githubStars: .* -1: ignored$/),
+        expect.stringMatching(/\$\[1\]\.paper\.authors\[1\]\.name: .*: author ignored$/),
+      ]),
+    );
+    // The warnings are kept with the run.
+    const run1 = await database.db.ingestRun.findFirstOrThrow({
+      where: { source: "hf-api/2025-02-03-warnings.json" },
+    });
+    expect(run1.warnings?.split("\n")).toHaveLength(3);
+    // LaTeX titles are stored as given and keyed by their words.
+    const onlyIf = await database.db.paper.findFirstOrThrow({ where: { arxivId: "2410.04717" } });
+    expect(onlyIf.title).toMatch(/^\$\\textbf\{Only-IF\}\$:Revealing/);
+    expect(onlyIf.titleKey).toMatch(/^only if revealing the decisive/);
+
+    const before = await dumpData(database.db);
+    const again = await run(files(LOADABLE));
+    expect(again.skipped).toBe(LOADABLE.length);
+    const forced = await run(files(LOADABLE), { force: true });
+    expect([forced.failed, forced.papersNew, forced.papersUpdated]).toEqual([0, 0, 0]);
+    expect(await dumpData(database.db)).toEqual(before);
+  });
+
+  it("rejects a file of Python reprs, listing every item, and writes nothing", async () => {
+    const report = await run(files(["hf-api/2024-06-01-repr.json"]));
+    const file = report.files[0];
+    expect(file?.status).toBe("failed");
+    const error = file?.status === "failed" ? file.error : "";
+    const items = JSON.parse(fixture("hf-api/2024-06-01-repr.json").toString("utf8")).length;
+    expect(error.split("\n")[0]).toBe(`hf-api/2024-06-01-repr.json: ${items} problems:`);
+    for (let i = 0; i < items; i++) {
+      expect(error).toContain(`$[${i}]: expected an object, got string "{'paper'`);
+    }
+    expect(await countData(database.db)).toEqual(EMPTY);
+  });
+
+  it("a file with many bad items reports 20 problems and counts the rest", async () => {
+    const items = Array.from({ length: 40 }, (_, i) => ({ paper: { id: 2410.1 + i, title: "T" } }));
+    const report = await run({ "2024-10-25.json": JSON.stringify(items) });
+    const error = report.files[0]?.status === "failed" ? report.files[0].error : "";
+    const lines = error.split("\n");
+    expect(lines[0]).toBe("2024-10-25.json: 40 problems:");
+    expect(lines).toHaveLength(22);
+    expect(lines[21]).toBe("  ... and 20 more problems");
+  });
+
+  it("an empty day (the API's weekend answer) is reported, not failed, and creates nothing", async () => {
+    const report = await run({
+      "2025-01-11.json": "[]",
+      "2025-01-12.json":
+        '{"status":"no_data","date":"2025-01-12","message":"No papers found for this date"}',
+    });
+    expect([report.failed, report.empty]).toEqual([0, 2]);
+    expect(report.files.map((f) => [f.date, f.status])).toEqual([
+      ["2025-01-11", "empty"],
+      ["2025-01-12", "empty"],
+    ]);
+    expect(await countData(database.db)).toEqual(EMPTY);
+  });
+
+  it("a page-text capture never re-ranks, demotes or lowers a day the API listed", async () => {
+    await run({ [JSON_FIXTURE]: json });
+    const before = await dumpData(database.db);
+    // The same day as page text, taken later: every count one lower, one paper the API did not
+    // list, and the page's shortened abstracts.
+    const items = fixtureItems();
+    const page = textDigest("Oct 25", [
+      ...items.map((item: ApiItem) => ({
+        title: item.title,
+        abstract: "Shortened on the page.",
+        authors: item.paper.authors.length,
+        date: `Oct 22 ${Math.max(0, item.paper.upvotes - 1)}`,
+      })),
+      { title: "A paper the API never listed", abstract: "Words.", authors: 2, date: "Oct 24 5" },
+    ]);
+    const report = await run({ "2024-10-25-page.txt": page });
+    const file = report.files[0];
+    expect(file).toMatchObject({ status: "succeeded", date: "2024-10-25", listName: null });
+    expect(file?.warnings).toEqual([
+      expect.stringMatching(
+        /2024-10-25 is listed by the Daily Papers API.*29 of its 30 papers are in the listing.*1 (are|is) not and (were|was) not loaded/,
+      ),
+    ]);
+    // Nothing about the day or its papers changed: ranks, flags, counts, abstracts, history.
+    expect(await dumpData(database.db)).toEqual(before);
+  });
+
+  it("the API's listing replaces a page-text day: its order, its counts, its text", async () => {
+    const items = fixtureItems();
+    const page = textDigest("Oct 25", [
+      { title: "Only on the page", abstract: "Words.", authors: 2, date: "Oct 24 5" },
+      {
+        title: items[1].title,
+        abstract: "Shortened on the page.",
+        authors: 3,
+        date: "Oct 21 99",
+      },
+    ]);
+    await run({ "2024-10-25-page.txt": page });
+    // The API digest of the same day arrives after.
+    await run({ [JSON_FIXTURE]: json });
+    const day = await database.db.day.findUniqueOrThrow({
+      where: { date: "2024-10-25" },
+      include: { entries: { orderBy: { rank: "asc" }, include: { paper: true } } },
+    });
+    expect(day.fromApi).toBe(true);
+    expect(day.entries.slice(0, 29).map((e) => e.paper.arxivId)).toEqual(
+      items.map((i: ApiItem) => i.paper.id),
+    );
+    expect(day.entries.slice(0, 29).every((e) => e.inLatestDigest)).toBe(true);
+    // The page-only paper is kept, after the listing, flagged.
+    expect(day.entries.slice(29).map((e) => [e.paper.title, e.inLatestDigest])).toEqual([
+      ["Only on the page", false],
+    ]);
+    // The twin got the API's id, whole abstract and authors; one paper, not two.
+    const twin = day.entries.find((e) => e.paper.arxivId === items[1].paper.id)?.paper;
+    expect(twin?.abstract).toBe(items[1].paper.summary.replace(/\s*\n\s*/g, " ").trim());
+    expect(await database.db.paper.count()).toBe(30);
+  });
+
+  it("a search page under a day header becomes a named list; the API day of that date is untouched", async () => {
+    // The API's listing of 2025-12-10, with Only-IF's LaTeX title and 16 upvotes.
+    const onlyIf = {
+      ...fixtureItems()[0],
+      title:
+        "$\\textbf{Only-IF}$:Revealing the Decisive Effect of Instruction Diversity on Generalization",
+      paper: {
+        ...fixtureItems()[0].paper,
+        id: "2410.04717",
+        title:
+          "Only-IF:Revealing the Decisive Effect of Instruction\n  Diversity on Generalization",
+        upvotes: 16,
+      },
+    };
+    const others = fixtureItems().slice(1, 10);
+    await run({ "2025-12-10.json": JSON.stringify([...others, onlyIf]) });
+    const before = await database.db.day.findUniqueOrThrow({
+      where: { date: "2025-12-10" },
+      include: { entries: { orderBy: { rank: "asc" } } },
+    });
+    const report = await run({ [TEXT_FIXTURE]: text });
+    const file = report.files[0];
+    expect(file).toMatchObject({
+      status: "succeeded",
+      listName: "2025-12-10-task-generalization",
+      papersTotal: 34,
+    });
+    expect(file?.warnings[0]).toMatch(
+      /33 of its 34 papers were published more than 30 days before 2025-12-10.*search or listing page.*loaded as the list "2025-12-10-task-generalization"/,
+    );
+    const after = await database.db.day.findUniqueOrThrow({
+      where: { date: "2025-12-10" },
+      include: { entries: { orderBy: { rank: "asc" } } },
+    });
+    expect(after).toEqual(before);
+    // Only-IF is one paper (its page title has no LaTeX), still at 16 upvotes (the page says 2).
+    const onlyIfs = await database.db.paper.findMany({
+      where: { titleKey: { startsWith: "only if" } },
+    });
+    expect(onlyIfs.map((p) => [p.arxivId, p.upvotes])).toEqual([["2410.04717", 16]]);
+    const list = await database.db.paperList.findUniqueOrThrow({
+      where: { name: "2025-12-10-task-generalization" },
+      include: { entries: { orderBy: { rank: "asc" }, include: { paper: true } } },
+    });
+    expect(list.capturedOn).toBe("2025-12-10");
+    expect(list.entries).toHaveLength(34);
+    expect(list.entries.find((e) => e.paper.arxivId === "2410.04717")?.upvotes).toBe(2);
+    // Ingested again: skipped; with --as day it would be the day's digest instead.
+    expect((await run({ [TEXT_FIXTURE]: text })).skipped).toBe(1);
   });
 });

@@ -1,8 +1,11 @@
 /** The migration runner on fresh SQLite files and fresh PostgreSQL databases. */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { connect } from "../src/db/client.ts";
+import { connect, openDatabase, upgradeDatabase } from "../src/db/client.ts";
 import { loadMigrations, migrate, pendingPostgres } from "../src/db/migrate.ts";
+import { openSqlClient } from "../src/db/sql.ts";
 import type { DatabaseTarget } from "../src/db/target.ts";
+import { WORD_RULE_VERSION } from "../src/db/words.ts";
+import { countPapers } from "../src/papers/list.ts";
 import { createTestTarget, ENGINES } from "./support/engines.ts";
 
 describe.each(ENGINES)("migrations on %s", (provider) => {
@@ -20,7 +23,7 @@ describe.each(ENGINES)("migrations on %s", (provider) => {
     expect(all.length).toBeGreaterThan(0);
     expect(await migrate(target)).toEqual(all.map((m) => m.name));
     expect(await migrate(target)).toEqual([]);
-    const { db, close } = await connect(target);
+    const { db, close } = await openDatabase(target);
     try {
       const rows = await db.$queryRawUnsafe<{ migration_name: string; checksum: string }[]>(
         `SELECT "migration_name", "checksum" FROM "_prisma_migrations" ORDER BY "migration_name"`,
@@ -64,7 +67,7 @@ describe.each(ENGINES)("migrations on %s", (provider) => {
       checksum: "y",
     };
     await expect(migrate(target, [...all, bad])).rejects.toThrow(/missing/);
-    const { db, close } = await connect(target);
+    const { db, close } = await openDatabase(target);
     try {
       const names = await db.$queryRawUnsafe<{ migration_name: string }[]>(
         `SELECT "migration_name" FROM "_prisma_migrations"`,
@@ -76,6 +79,68 @@ describe.each(ENGINES)("migrations on %s", (provider) => {
     }
   });
 
+  it("rewrites the words of stored papers and authors when the word rule changed", async () => {
+    // A database as the version before the word rule moved into papergraph left it.
+    const all = loadMigrations(provider);
+    const wordRule = all.findIndex((m) => m.name.endsWith("_word_rule_lists_and_api_days"));
+    await migrate(target, all.slice(0, wordRule));
+    const sql = openSqlClient(target);
+    try {
+      const now = new Date();
+      await sql.insertMany(
+        "Paper",
+        {
+          arxivId: "text",
+          titleKey: "text",
+          title: "text",
+          abstract: "text",
+          authorCount: "int",
+          updatedAt: "timestamp",
+        },
+        [
+          [
+            "2410.04717",
+            "textbf only if revealing",
+            "$\\textbf{Only-IF}$:Revealing",
+            "Uses Qwen2.5-7B.",
+            1,
+            now,
+          ],
+          ["2501.00001", "naive", "Naïve baselines", "2D/3D U-Net/Transformer.", 1, now],
+        ],
+      );
+      await sql.insertMany("Author", { name: "text" }, [["Łukasz Kaiser"]]);
+      await sql.execute(
+        `INSERT INTO "PaperAuthor" ("paperId", "position", "authorId", "hidden") VALUES (1, 0, 1, ?)`,
+        [false],
+      );
+      // Upgrading applies the rest and writes every stored row's words with the current rule.
+      const upgrade = await upgradeDatabase(target);
+      expect(upgrade.applied).toEqual(all.slice(wordRule).map((m) => m.name));
+      expect(upgrade.reindexed).toEqual({ papers: 2, authors: 1 });
+      expect(await upgradeDatabase(target)).toEqual({ applied: [], reindexed: null });
+      const { db, close } = await connect(target);
+      try {
+        const count = (filter: object) => countPapers(db, provider, filter);
+        expect(await count({ search: "Qwen2.5" })).toBe(1);
+        expect(await count({ search: "3D" })).toBe(1);
+        expect(await count({ search: "naive" })).toBe(1);
+        expect(await count({ author: "lukasz" })).toBe(1);
+        const keys = await db.paper.findMany({
+          select: { titleKey: true },
+          orderBy: { id: "asc" },
+        });
+        expect(keys).toEqual([{ titleKey: "only if revealing" }, { titleKey: "naive baselines" }]);
+        const setting = await db.setting.findUnique({ where: { key: "wordRule" } });
+        expect(setting?.value).toBe(WORD_RULE_VERSION);
+      } finally {
+        await close();
+      }
+    } finally {
+      await sql.close();
+    }
+  });
+
   if (provider === "postgresql") {
     it("will not start on an unmigrated PostgreSQL database; says what to run", async () => {
       expect(await pendingPostgres(target.url)).toEqual(
@@ -84,6 +149,11 @@ describe.each(ENGINES)("migrations on %s", (provider) => {
       await expect(connect(target)).rejects.toThrow(/run `npm run migrate` first/);
       await migrate(target);
       expect(await pendingPostgres(target.url)).toEqual([]);
+      // Migrated but its words not yet written by this word rule: still refused.
+      await expect(connect(target)).rejects.toThrow(/older word rule: run `npm run migrate`/);
+      await upgradeDatabase(target);
+      const { close } = await connect(target);
+      await close();
     });
   } else {
     it("the embedded SQLite default migrates itself on connect", async () => {

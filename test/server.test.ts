@@ -44,9 +44,24 @@ describe("the server on the embedded default", () => {
       body: JSON.stringify({ query: "{ papers { totalCount } days { totalCount } }" }),
     });
     expect(await response.json()).toEqual({
-      data: { papers: { totalCount: 63 }, days: { totalCount: 2 } },
+      data: { papers: { totalCount: 63 }, days: { totalCount: 1 } },
     });
     expect(server.output()).toMatch(/"msg":"loaded the sample digests"/);
+    // The sample page text is a search page: it became a named list, not a second day.
+    const lists = await fetch(url, {
+      signal,
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query: "{ paperLists { totalCount nodes { name paperCount } } }" }),
+    });
+    expect(await lists.json()).toEqual({
+      data: {
+        paperLists: {
+          totalCount: 1,
+          nodes: [{ name: "2025-12-10-task-generalization", paperCount: 34 }],
+        },
+      },
+    });
   });
 
   it("sees digests that the ingest job loads while it runs", async ({ signal }) => {

@@ -9,8 +9,10 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient as PostgresClient } from "../generated/prisma/postgresql/client.ts";
 import { PrismaClient as SqliteClient } from "../generated/prisma/sqlite/client.ts";
 import { migrate, pendingPostgres } from "./migrate.ts";
+import { openSqlClient } from "./sql.ts";
 import { SQLITE_BUSY_TIMEOUT_MS, SQLITE_PRAGMAS } from "./sqlite.ts";
 import type { DatabaseTarget } from "./target.ts";
+import { reindexWords, wordsAreCurrent } from "./words.ts";
 
 export type Db = SqliteClient;
 export type { Prisma } from "../generated/prisma/sqlite/client.ts";
@@ -62,16 +64,50 @@ export async function connect(
   return openDatabase(target, options);
 }
 
-/** SQLite: applies pending migrations. PostgreSQL: throws unless every migration was applied. */
+export interface Upgrade {
+  /** The migrations applied. */
+  applied: string[];
+  /** Rows whose words were rewritten because the word rule changed, or null if none were. */
+  reindexed: { papers: number; authors: number } | null;
+}
+
+/**
+ * Brings a database up to this version: applies pending migrations, then rewrites the stored
+ * words (search words, title and name keys) if the word rule changed since they were written.
+ */
+export async function upgradeDatabase(
+  target: DatabaseTarget,
+  onProgress?: (papers: number) => void,
+): Promise<Upgrade> {
+  const applied = await migrate(target);
+  const sql = openSqlClient(target);
+  try {
+    return { applied, reindexed: await reindexWords(sql, onProgress) };
+  } finally {
+    await sql.close();
+  }
+}
+
+/** SQLite: upgrades the database. PostgreSQL: throws unless `papergraph migrate` is done. */
 export async function ensureMigrated(target: DatabaseTarget): Promise<void> {
   if (target.provider === "sqlite") {
-    await migrate(target);
-  } else {
-    const missing = await pendingPostgres(target.url);
-    if (missing.length > 0) {
+    await upgradeDatabase(target);
+    return;
+  }
+  const missing = await pendingPostgres(target.url);
+  if (missing.length > 0) {
+    throw new Error(
+      `the PostgreSQL database lacks ${missing.length} migration(s) (${missing.join(", ")}): run \`npm run migrate\` first`,
+    );
+  }
+  const sql = openSqlClient(target);
+  try {
+    if (!(await wordsAreCurrent(sql))) {
       throw new Error(
-        `the PostgreSQL database lacks ${missing.length} migration(s) (${missing.join(", ")}): run \`npm run migrate\` first`,
+        "the PostgreSQL database's search words were written by an older word rule: run `npm run migrate` first",
       );
     }
+  } finally {
+    await sql.close();
   }
 }

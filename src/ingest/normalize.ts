@@ -5,19 +5,39 @@ import { LIMITS } from "./types.ts";
 // ---------------------------------------------------------------------------------------------
 // Text
 
-/** Collapses every run of whitespace (newlines included) to one space and trims. */
+/**
+ * Characters that carry no text and are removed from titles, abstracts and names: control
+ * characters other than whitespace (C0 without tab, LF, VT, FF, CR; DEL; C1), bidi overrides,
+ * embeddings and isolates and the bidi marks (U+202A-U+202E, U+2066-U+2069, U+200E, U+200F,
+ * U+061C), and zero-width characters (U+200B-U+200D, U+2060, U+FEFF).
+ */
+const INVISIBLE =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point.
+  /[\u0000-\u0008\u000E-\u001F\u007F-\u0084\u0086-\u009F\u061C\u200B-\u200F\u202A-\u202E\u2060\u2066-\u2069\uFEFF]/g;
+
+/** Removes the characters that carry no text (see `INVISIBLE`); NEL (U+0085) becomes a newline. */
+export function stripInvisible(text: string): string {
+  return text.replace(INVISIBLE, "").replace(/\u0085/g, "\n");
+}
+
+/**
+ * Removes invisible characters (see `stripInvisible`), collapses every run of whitespace (newlines
+ * included) to one space and trims.
+ */
 export function cleanText(text: string): string {
-  return text.replace(/\s+/g, " ").trim();
+  return stripInvisible(text).replace(/\s+/g, " ").trim();
 }
 
 /**
  * Joins hard-wrapped lines: every run of whitespace that contains a newline becomes one space;
- * other runs (e.g. two spaces inside a line) are kept. The result is trimmed.
+ * other runs (e.g. two spaces inside a line) are kept, tabs and other control whitespace becoming
+ * spaces. Invisible characters are removed (see `stripInvisible`). The result is trimmed.
  */
 export function joinLines(text: string): string {
+  const clean = stripInvisible(text).replace(/[\t\v\f\r]/g, " ");
   // Linear, unlike a pattern such as `\s*\n\s*`, which backtracks on long runs of spaces.
-  if (!text.includes("\n")) return text.trim();
-  return text
+  if (!clean.includes("\n")) return clean.trim();
+  return clean
     .split("\n")
     .map((line) => line.trim())
     .filter((line) => line !== "")
@@ -29,20 +49,20 @@ export function quote(value: string, max = 80): string {
   return JSON.stringify(value.length > max ? `${value.slice(0, max)}…` : value);
 }
 
+/** The key under which two titles are the same paper (see src/search/documents.ts). */
+export { titleKey } from "../search/documents.ts";
+
 /**
- * The key under which two titles count as the same paper: Unicode-normalised (NFKD), accents
- * dropped, lower-cased, and every run of characters that are neither letters nor digits turned
- * into one space. So `Only-IF:Revealing` and `Only-IF: Revealing` share the key `only if revealing`.
- * A title with no letters or digits at all keys on its cleaned, lower-cased text.
+ * Caps a list of formatted warnings at `LIMITS.problemsShown`, adding a last line that counts the
+ * rest (`... and 3 more warnings`).
  */
-export function titleKey(title: string): string {
-  const key = title
-    .normalize("NFKD")
-    .replace(/\p{M}+/gu, "")
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}]+/gu, " ")
-    .trim();
-  return key || cleanText(title).toLowerCase();
+export function capWarnings(warnings: readonly string[]): string[] {
+  const rest = warnings.length - LIMITS.problemsShown;
+  if (rest <= 0) return [...warnings];
+  return [
+    ...warnings.slice(0, LIMITS.problemsShown),
+    `... and ${rest} more warning${rest > 1 ? "s" : ""}`,
+  ];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -135,6 +155,35 @@ export interface AbstractLinks {
 }
 
 /**
+ * A link candidate in an abstract: `http(s)://` up to whitespace or a character that never ends
+ * up in a link written in an abstract: `< > " ' \` { } \ | ^`. Abstracts come from LaTeX
+ * sources, so `{`, `}` and `\` are markup left over around the link
+ * (`https://github.com/a/b{https://github.com/a/b}`, `https://a.github.io/demo/{project`).
+ */
+const LINK = /https?:\/\/[^\s<>"'`{}\\|^]+/gi;
+
+/**
+ * A host name of at least two dot-separated labels of letters, digits, inner hyphens and
+ * underscores (as the URL parser writes it: lower case, punycode), or an IPv4 address.
+ */
+const HOST = /^(?:[a-z0-9](?:[a-z0-9_-]{0,61}[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9_-]{0,61}[a-z0-9])?$/;
+
+/**
+ * The host of an http(s) link as the WHATWG URL parser reads it (lower-cased, IDN as punycode),
+ * or null when the link does not parse or its host is not a dotted host name (`https://github`).
+ */
+function linkHost(link: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(link);
+  } catch {
+    return null;
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return null;
+  return HOST.test(url.hostname) ? url.hostname : null;
+}
+
+/**
  * Finds the code repository and project page linked from an abstract.
  *
  * - codeUrl: the first http(s) link whose host is (a subdomain of) github.com, gitlab.com,
@@ -143,20 +192,17 @@ export interface AbstractLinks {
  *   huggingface.co, hf.co, x.com or twitter.com (subdomains included). Pages on `*.github.io` and
  *   `*.gitlab.io` therefore count as project pages.
  *
- * Links that do not parse as URLs or are longer than `LIMITS.urlChars` are ignored.
+ * A link ends at whitespace or at one of `< > " ' \` { } \ | ^` (see `LINK`). Links that the
+ * WHATWG URL parser rejects, whose host is not a dotted host name, or that are longer than
+ * `LIMITS.urlChars` are ignored.
  */
 export function extractLinks(text: string): AbstractLinks {
   let codeUrl: string | null = null;
   let projectUrl: string | null = null;
-  for (const [found] of text.matchAll(/https?:\/\/[^\s<>"'`]+/gi)) {
+  for (const [found] of text.matchAll(LINK)) {
     let link = trimLink(found);
     if (link.length > LIMITS.urlChars) continue;
-    let host: string;
-    try {
-      host = new URL(link).hostname.toLowerCase();
-    } catch {
-      continue;
-    }
+    const host = linkHost(link);
     if (!host) continue;
     if (CODE_HOSTS.some((domain) => onDomain(host, domain))) {
       link = link.replace(/\.git$/i, "");
@@ -304,11 +350,17 @@ export function todayUtc(): string {
   return ymd(new Date());
 }
 
-/** The `YYYY-MM-DD` a file name starts with (`2025-12-10-task.txt`), if it is a real day. */
+/**
+ * The first real day written `YYYY-MM-DD` anywhere in the base name of a file
+ * (`2025-01-27.json`, `daily_papers_2025-01-27.json`, `2025-12-10-task.txt`), or null. Digits
+ * run on either side (`12025-01-270`) do not count.
+ */
 export function fileNameDay(source: string): string | null {
   const base = source.split(/[\\/]/).at(-1) ?? "";
-  const match = /^\d{4}-\d{2}-\d{2}/.exec(base);
-  return match && isValidYmd(match[0]) ? match[0] : null;
+  for (const [found] of base.matchAll(/(?<!\d)\d{4}-\d{2}-\d{2}(?!\d)/g)) {
+    if (isValidYmd(found)) return found;
+  }
+  return null;
 }
 
 const ISO_TIMESTAMP =

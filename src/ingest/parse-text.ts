@@ -12,12 +12,14 @@
  * Oct 5, 2022                       <- publication day, optionally followed by the upvote count
  * ```
  *
- * Blank lines and leading/trailing spaces never matter. Anything that does not fit is an error
- * naming its line.
+ * Blank lines, leading/trailing spaces and invisible characters (see `cleanText`) never matter.
+ * Anything that does not fit is a problem naming its line; every problem of the file is reported
+ * at once.
  */
 
 import {
   candidateYear,
+  capWarnings,
   cleanText,
   dayProblem,
   extractLinks,
@@ -32,7 +34,15 @@ import {
   type Ymd,
   ymd,
 } from "./normalize.ts";
-import { type Digest, DigestError, LIMITS, type ParsedPaper, type ParseOptions } from "./types.ts";
+import {
+  type DaySource,
+  type Digest,
+  DigestError,
+  LIMITS,
+  type ParsedPaper,
+  type ParseOptions,
+  type Problem,
+} from "./types.ts";
 
 /** The digest day line of the header: a month and day, nothing else. */
 const DAY_LINE = /^(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{1,2})$/;
@@ -43,73 +53,143 @@ const AUTHORS_LINE = /^•.*\bauthors?$/;
 const AUTHORS_COUNT = /^•\s*(\d+)\s+authors?$/;
 const SEPARATOR = "·";
 
-/** A non-blank input line, trimmed, with its 1-based number. */
+/** A non-blank input line, cleaned (see `cleanText`), with its 1-based number. */
 interface Line {
   n: number;
   text: string;
 }
 
-/** Parses a page-text digest (see the module comment for the grammar). */
+/** Collects the problems and warnings of one file; problems are thrown together at the end. */
+class Report {
+  readonly problems: Problem[] = [];
+  readonly warnings: string[] = [];
+
+  constructor(readonly source: string) {}
+
+  problem(line: number | null, problem: string): void {
+    this.problems.push({ where: line === null ? null : `line ${line}`, problem });
+  }
+
+  /** Throws this problem with the ones collected before it: the file cannot be read further. */
+  fail(line: number | null, problem: string): never {
+    this.problem(line, problem);
+    throw new DigestError(this.source, this.problems);
+  }
+
+  warn(line: number | null, text: string): void {
+    this.warnings.push(
+      DigestError.format(this.source, line === null ? null : `line ${line}`, text),
+    );
+  }
+
+  /** Throws every problem collected so far, if any. */
+  check(): void {
+    if (this.problems.length > 0) throw new DigestError(this.source, this.problems);
+  }
+}
+
+/**
+ * Parses a page-text digest (see the module comment for the grammar). Every problem of the file
+ * is reported at once: after a malformed paper entry the parser resynchronises after the next
+ * date line and reads on.
+ */
 export function parseTextDigest(text: string, options: ParseOptions): Digest {
-  const fail = (line: number | null, problem: string): never => {
-    throw new DigestError(options.source, line === null ? null : `line ${line}`, problem);
-  };
+  const report = new Report(options.source);
   const rawLines = text.split("\n");
 
   // Check lengths before any regular expression sees a line, so a huge line fails fast.
   rawLines.forEach((line, index) => {
     if (line.length > LIMITS.lineChars) {
-      fail(index + 1, `line is ${line.length} characters long (limit ${LIMITS.lineChars})`);
+      report.problem(
+        index + 1,
+        `line is ${line.length} characters long (limit ${LIMITS.lineChars})`,
+      );
     }
   });
+  report.check();
 
   // Header: skip everything up to the digest day line.
   let dayIndex = -1;
   for (let i = 0; i < rawLines.length && dayIndex < 0; i++) {
-    const line = rawLines[i]?.trim() ?? "";
+    const line = cleanText(rawLines[i] ?? "");
     if (DAY_LINE.test(line)) dayIndex = i;
     else if (AUTHORS_LINE.test(line)) {
-      fail(i + 1, "no digest day line (like `Dec 10`) found before the first paper");
+      report.fail(i + 1, "no digest day line (like `Dec 10`) found before the first paper");
     }
   }
-  if (dayIndex < 0) fail(null, "no digest day line (like `Dec 10`) found");
-  const day = digestDay(rawLines[dayIndex]?.trim() ?? "", dayIndex + 1, options, fail);
+  if (dayIndex < 0) report.fail(null, "no digest day line (like `Dec 10`) found");
+  const { day, dateSource } = digestDay(
+    cleanText(rawLines[dayIndex] ?? ""),
+    dayIndex + 1,
+    options,
+    report,
+  );
 
   const lines: Line[] = [];
   for (let i = dayIndex + 1; i < rawLines.length; i++) {
-    const line = rawLines[i]?.trim() ?? "";
+    const line = cleanText(rawLines[i] ?? "");
     if (line) lines.push({ n: i + 1, text: line });
   }
 
   const papers: ParsedPaper[] = [];
   const seen = new Map<string, number>();
+  let entries = 0;
   let k = 0;
   const next = (): Line | undefined => lines[k];
+  /** Skips to just after the first date line at or after `lines[from]`: the next entry's start. */
+  const resync = (from: number) => {
+    k = from;
+    while (k < lines.length && !isDateLine((lines[k] as Line).text)) k++;
+    k = Math.min(k + 1, lines.length);
+  };
 
   while (k < lines.length) {
     const titleLine = lines[k++] as Line;
-    const title = cleanText(titleLine.text);
+    const title = titleLine.text;
     if (AUTHORS_LINE.test(title) || title === SEPARATOR || isDateLine(title)) {
-      fail(titleLine.n, `expected a paper title, got ${quote(title)}`);
+      report.problem(titleLine.n, `expected a paper title, got ${quote(title)}`);
+      resync(k - 1);
+      continue;
     }
+    if (++entries > LIMITS.papersPerDigest) {
+      report.problem(
+        titleLine.n,
+        `the digest lists more than ${LIMITS.papersPerDigest} papers (the limit)`,
+      );
+      break;
+    }
+    const before = report.problems.length;
     if (title.length > LIMITS.titleChars) {
-      fail(titleLine.n, `title is ${title.length} characters long (limit ${LIMITS.titleChars})`);
+      report.problem(
+        titleLine.n,
+        `title is ${title.length} characters long (limit ${LIMITS.titleChars})`,
+      );
     }
     const incomplete = (expected: string) =>
       `incomplete paper entry ${quote(title)}: expected ${expected}`;
 
     // Abstract: every line up to the author line.
     const abstractLines: string[] = [];
+    let misplaced: Line | undefined;
     for (let line = next(); line && !AUTHORS_LINE.test(line.text); line = next()) {
       if (line.text === SEPARATOR || isDateLine(line.text)) {
-        fail(line.n, incomplete(`a line like "• 7 authors" before ${quote(line.text)}`));
+        misplaced = line;
+        break;
       }
       abstractLines.push(line.text);
       k++;
     }
+    if (misplaced) {
+      report.problem(
+        misplaced.n,
+        incomplete(`a line like "• 7 authors" before ${quote(misplaced.text)}`),
+      );
+      resync(k);
+      continue;
+    }
     const abstract = cleanText(abstractLines.join(" "));
     if (abstract.length > LIMITS.abstractChars) {
-      fail(
+      report.problem(
         titleLine.n,
         `abstract is ${abstract.length} characters long (limit ${LIMITS.abstractChars})`,
       );
@@ -117,18 +197,18 @@ export function parseTextDigest(text: string, options: ParseOptions): Digest {
 
     const authorsLine = next();
     if (!authorsLine) {
-      return fail(titleLine.n, incomplete(`a line like "• 7 authors", but the input ends`));
+      report.problem(titleLine.n, incomplete(`a line like "• 7 authors", but the input ends`));
+      break;
     }
     k++;
     const authorCount = Number(AUTHORS_COUNT.exec(authorsLine.text)?.[1] ?? Number.NaN);
     if (!Number.isSafeInteger(authorCount) || authorCount < 1) {
-      fail(
+      report.problem(
         authorsLine.n,
         `invalid author line ${quote(authorsLine.text)}: expected "• N authors" with N ≥ 1`,
       );
-    }
-    if (authorCount > LIMITS.authorsPerPaper) {
-      fail(
+    } else if (authorCount > LIMITS.authorsPerPaper) {
+      report.problem(
         authorsLine.n,
         `${authorCount} authors is more than the limit of ${LIMITS.authorsPerPaper}`,
       );
@@ -137,26 +217,29 @@ export function parseTextDigest(text: string, options: ParseOptions): Digest {
     if (next()?.text === SEPARATOR) k++;
     const dateLine = next();
     if (!dateLine) {
-      return fail(
+      report.problem(
         titleLine.n,
         incomplete(
           `a date line like "Oct 5, 2022" after line ${authorsLine.n}, but the input ends`,
         ),
       );
+      break;
     }
+    // Taken as this entry's date line even when it is not one, so that one bad line does not
+    // make the next entry's lines misread one after another.
     k++;
-    const { publishedAt, upvotes } = parseDateLine(dateLine, day, fail);
+    const dated = parseDateLine(dateLine, day, report);
 
     const key = titleKey(title);
     const earlier = seen.get(key);
     if (earlier !== undefined) {
-      fail(titleLine.n, `paper ${quote(title)} is listed twice (also at line ${earlier})`);
-    }
-    seen.set(key, titleLine.n);
+      report.problem(
+        titleLine.n,
+        `paper ${quote(title)} is listed twice (also at line ${earlier})`,
+      );
+    } else seen.set(key, titleLine.n);
 
-    if (papers.length >= LIMITS.papersPerDigest) {
-      fail(titleLine.n, `the digest lists more than ${LIMITS.papersPerDigest} papers (the limit)`);
-    }
+    if (report.problems.length > before || !dated) continue;
     const { codeUrl, projectUrl } = extractLinks(abstract);
     papers.push({
       rank: papers.length + 1,
@@ -168,8 +251,8 @@ export function parseTextDigest(text: string, options: ParseOptions): Digest {
       abstract,
       authorCount,
       authors: null,
-      publishedAt,
-      upvotes,
+      publishedAt: dated.publishedAt,
+      upvotes: dated.upvotes,
       codeUrl,
       githubStars: null,
       projectUrl,
@@ -182,15 +265,21 @@ export function parseTextDigest(text: string, options: ParseOptions): Digest {
       aiSummary: null,
       aiKeywords: null,
       withdrawnAt: null,
+      organization: null,
       submittedAt: null,
     });
   }
 
-  if (papers.length === 0) fail(null, "digest lists no papers");
-  return { format: "text", date: ymd(day), papers };
+  report.check();
+  if (papers.length === 0) report.fail(null, "digest lists no papers");
+  return {
+    format: "text",
+    date: ymd(day),
+    dateSource,
+    papers,
+    warnings: capWarnings(report.warnings),
+  };
 }
-
-type Fail = (line: number | null, problem: string) => never;
 
 /** True for a line shaped like a paper's date line with a real month name (`Mar 20 3`). */
 function isDateLine(text: string): boolean {
@@ -200,30 +289,46 @@ function isDateLine(text: string): boolean {
 
 /**
  * The digest day from its header line (`Dec 10`) and, for the year, in order: `options.date`
- * (which must name the same month and day), the `YYYY-MM-DD` the source file name starts with (if
- * it names the same month and day), else the latest such day not after `options.today`.
+ * (which must name the same month and day: a problem otherwise), the first `YYYY-MM-DD` in the
+ * source file name if it names the same month and day (otherwise it is not used, with a
+ * warning), else the latest such day not after `options.today`. A problem with the day is
+ * recorded and a stand-in day (--date or today) returned, so that the papers are still checked.
  */
-function digestDay(text: string, n: number, options: ParseOptions, fail: Fail): Ymd {
+function digestDay(
+  text: string,
+  n: number,
+  options: ParseOptions,
+  report: Report,
+): { day: Ymd; dateSource: DaySource } {
   const match = DAY_LINE.exec(text);
   const month = monthNumber(match?.[1] ?? "") ?? 0;
   const dayOfMonth = Number(match?.[2]);
+  const fromName = fileNameDay(options.source);
+  const named = fromName ? parseYmd(fromName) : null;
+  const isHeaderDay = (day: Ymd) => day.month === month && day.day === dayOfMonth;
 
   if (options.date !== undefined) {
     const given = parseYmd(options.date);
-    if (!given) return fail(null, `invalid --date ${quote(options.date)}: expected YYYY-MM-DD`);
-    if (given.month !== month || given.day !== dayOfMonth) {
-      fail(n, `the digest day line says ${quote(text)} but --date is ${options.date}`);
+    if (!given)
+      return report.fail(null, `invalid --date ${quote(options.date)}: expected YYYY-MM-DD`);
+    if (!isHeaderDay(given)) {
+      report.problem(n, `the digest day line says ${quote(text)} but --date is ${options.date}`);
+    } else if (fromName && fromName !== options.date) {
+      report.warn(
+        null,
+        `the file name names ${fromName} but --date is ${options.date}: using ${options.date}`,
+      );
     }
-    return given;
+    return { day: given, dateSource: "--date" };
   }
 
-  const fromName = fileNameDay(options.source);
-  const named = fromName ? parseYmd(fromName) : null;
-  if (named && named.month === month && named.day === dayOfMonth) return named;
+  if (named && isHeaderDay(named)) return { day: named, dateSource: "file name" };
 
   const todayText = options.today ?? todayUtc();
   const today = parseYmd(todayText);
-  if (!today) return fail(null, `invalid "today" date ${quote(todayText)}: expected YYYY-MM-DD`);
+  if (!today) {
+    return report.fail(null, `invalid "today" date ${quote(todayText)}: expected YYYY-MM-DD`);
+  }
   const year = latestYear(month, dayOfMonth, today);
   if (year === null) {
     const problem = dayProblem({
@@ -231,36 +336,49 @@ function digestDay(text: string, n: number, options: ParseOptions, fail: Fail): 
       month,
       day: dayOfMonth,
     });
-    return fail(n, `invalid date ${quote(text)}: ${problem}`);
+    report.problem(n, `invalid date ${quote(text)}: ${problem}`);
+    return { day: today, dateSource: "header" };
   }
-  return { year, month, day: dayOfMonth };
+  const day = { year, month, day: dayOfMonth };
+  if (fromName) {
+    report.warn(
+      n,
+      `the file name names ${fromName} but the digest day line says ${quote(text)}: ` +
+        `using ${ymd(day)} (the latest ${text} not after ${todayText}), not the file name's day`,
+    );
+  }
+  return { day, dateSource: "header" };
 }
 
 /**
- * A paper's date line: `Oct 5, 2022` or `Mar 20`, optionally followed by the upvote count. A
- * missing year is that of the latest such day not after the digest day.
+ * A paper's date line: `Oct 5, 2022` or `Mar 20`, optionally followed by the upvote count (at
+ * most `LIMITS.count`). A missing year is that of the latest such day not after the digest day.
+ * Null (with the problem recorded) when the line is not a valid date line.
  */
 function parseDateLine(
   line: Line,
   digestDay: Ymd,
-  fail: Fail,
-): { publishedAt: Date; upvotes: number } {
+  report: Report,
+): { publishedAt: Date; upvotes: number } | null {
+  const fail = (problem: string) => {
+    report.problem(line.n, problem);
+    return null;
+  };
   const match = DATE_LINE.exec(line.text);
   if (!match) {
-    return fail(
-      line.n,
-      `expected a date line like "Oct 5, 2022" or "Mar 20 3", got ${quote(line.text)}`,
-    );
+    return fail(`expected a date line like "Oct 5, 2022" or "Mar 20 3", got ${quote(line.text)}`);
   }
   const month = monthNumber(match[1] ?? "");
   if (month === null) {
     const got = `${quote(line.text)} (unknown month ${quote(match[1] ?? "")}; expected Jan ... Dec)`;
-    return fail(line.n, `expected a date line like "Oct 5, 2022", got ${got}`);
+    return fail(`expected a date line like "Oct 5, 2022", got ${got}`);
   }
   const day = Number(match[2]);
   const upvotes = match[4] === undefined ? 0 : Number(match[4]);
-  if (!Number.isSafeInteger(upvotes)) {
-    return fail(line.n, `upvote count in ${quote(line.text)} is too large`);
+  if (upvotes > LIMITS.count) {
+    return fail(
+      `upvote count in ${quote(line.text)} is too large (limit ${LIMITS.count}, a 32-bit count)`,
+    );
   }
 
   let year: number | null = match[3] === undefined ? null : Number(match[3]);
@@ -268,10 +386,10 @@ function parseDateLine(
     year = latestYear(month, day, digestDay);
     if (year === null) {
       const problem = dayProblem({ year: candidateYear(month, day, digestDay), month, day });
-      return fail(line.n, `invalid date ${quote(line.text)}: ${problem}`);
+      return fail(`invalid date ${quote(line.text)}: ${problem}`);
     }
   }
   const problem = dayProblem({ year, month, day });
-  if (problem) return fail(line.n, `invalid date ${quote(line.text)}: ${problem}`);
+  if (problem) return fail(`invalid date ${quote(line.text)}: ${problem}`);
   return { publishedAt: utcMidnight({ year, month, day }), upvotes };
 }

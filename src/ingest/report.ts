@@ -11,12 +11,15 @@ function describe(file: FileReport): string {
       return `  FAILED   ${file.error}`;
     case "skipped":
       return `  skipped  ${where}: already ingested by run #${file.previousRunId}, nothing changed (--force to ingest again)`;
+    case "empty":
+      return `  empty    ${where}: lists no papers (the API's answer for weekends and holidays): nothing to load`;
     default: {
       const kept = file.entriesKept
         ? `; ${file.entriesKept} papers of the stored day were not in this digest and were kept`
         : "";
       const dryRun = file.status === "dry-run";
-      return `  ${dryRun ? "dry-run" : "ok     "}  ${where}: ${file.papersTotal} papers, ${file.papersNew} new, ${file.papersUpdated} updated, ${file.papersUnchanged} unchanged${dryRun ? " (would be written)" : ""}${kept}`;
+      const into = file.listName ? ` -> list "${file.listName}"` : "";
+      return `  ${dryRun ? "dry-run" : "ok     "}  ${where}${into}: ${file.papersTotal} papers, ${file.papersNew} new, ${file.papersUpdated} updated, ${file.papersUnchanged} unchanged${dryRun ? " (would be written)" : ""}${kept}`;
     }
   }
 }
@@ -29,16 +32,22 @@ export function formatReport(report: IngestReport, verbose = false): string {
       report.files.length <= LIST_ALL_UP_TO ||
       file.status === "failed" ||
       file.status === "skipped" ||
+      file.listName ||
+      file.warnings.length > 0 ||
       ("entriesKept" in file && file.entriesKept > 0)
     ) {
       lines.push(describe(file));
+      for (const warning of file.warnings) lines.push(`           warning: ${warning}`);
     }
   }
-  const ok = report.files.length - report.failed - report.skipped;
+  const ok = report.files.length - report.failed - report.skipped - report.empty;
+  const lists = report.lists ? `${report.lists} list(s); ` : "";
+  const empty = report.empty ? `, ${report.empty} empty` : "";
+  const warnings = report.warnings ? `; ${report.warnings} warning(s)` : "";
   lines.push(
-    `${report.files.length} digest(s): ${ok} ingested, ${report.skipped} skipped, ${report.failed} failed; ` +
-      `${report.days} day(s); papers ${report.papersNew} new, ${report.papersUpdated} updated, ` +
-      `${report.papersUnchanged} unchanged; ${report.seconds.toFixed(2)} s`,
+    `${report.files.length} digest(s): ${ok} ingested, ${report.skipped} skipped${empty}, ${report.failed} failed; ` +
+      `${report.days} day(s); ${lists}papers ${report.papersNew} new, ${report.papersUpdated} updated, ` +
+      `${report.papersUnchanged} unchanged${warnings}; ${report.seconds.toFixed(2)} s`,
   );
   return lines.join("\n");
 }

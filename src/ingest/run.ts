@@ -4,11 +4,12 @@
  */
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
-import { basename, join } from "node:path";
+import { basename, extname, join } from "node:path";
 import type { Sql, SqlClient } from "../db/sql.ts";
+import { listingReason } from "./listing.ts";
 import { parseDigest } from "./parse.ts";
 import { type Digest, DigestError, type DigestFormat, LIMITS } from "./types.ts";
-import { INGEST_LOCK, type WriteCounts, writeDigest } from "./write.ts";
+import { INGEST_LOCK, type WriteCounts, writeDigest, writeList } from "./write.ts";
 
 export interface IngestOptions {
   format?: "auto" | DigestFormat;
@@ -20,6 +21,13 @@ export interface IngestOptions {
   force?: boolean;
   /** "Today" for page-text digests whose day has no year. */
   today?: string;
+  /**
+   * Load each digest as its day, as a named list, or (auto, the default) as a list only when it
+   * looks like a search or listing page (see listing.ts).
+   */
+  as?: "auto" | "day" | "list";
+  /** The name of the list to load into (implies `as: "list"`); default: the file's name. */
+  list?: string;
 }
 
 export interface InputFile {
@@ -33,12 +41,18 @@ export type FileReport = {
   source: string;
   format: DigestFormat | null;
   date: string | null;
+  /** The named list the digest was loaded into, when it was not loaded as its day. */
+  listName: string | null;
   runId: number | null;
+  /** Problems that did not stop the digest, each with its place (see `Digest.warnings`). */
+  warnings: string[];
   /** Time spent in the database for this digest (reading and parsing are not counted). */
   seconds: number;
 } & (
   | ({ status: "succeeded" | "dry-run" } & WriteCounts)
   | { status: "skipped"; previousRunId: number }
+  /** A digest that lists no papers (the API's answer for weekends and holidays): nothing to do. */
+  | { status: "empty" }
   | { status: "failed"; error: string }
 );
 
@@ -49,8 +63,12 @@ export interface IngestReport {
   papersUpdated: number;
   papersUnchanged: number;
   entriesKept: number;
+  papersNotLoaded: number;
+  lists: number;
   failed: number;
   skipped: number;
+  empty: number;
+  warnings: number;
   seconds: number;
 }
 
@@ -99,8 +117,31 @@ interface Parsed {
   error?: string;
   format?: DigestFormat;
   date?: string;
+  /** The list it goes into, when it is not loaded as its day. */
+  listName?: string;
+  /** Why it is loaded as a list although no option asked for it. */
+  listReason?: string;
   /** The digest, unless dropped to bound memory (then parsed again when written). */
   digest?: Digest;
+}
+
+/** Whether a digest goes into a named list (and which), following the options and listing.ts. */
+function destination(
+  input: InputFile,
+  digest: Digest,
+  options: IngestOptions,
+): { listName?: string; listReason?: string } {
+  const fileName = () => basename(input.source, extname(input.source));
+  if (options.list) return { listName: options.list };
+  if (options.as === "list") return { listName: input.source === "-" ? digest.date : fileName() };
+  if (options.as === "day") return {};
+  const reason = listingReason(digest);
+  if (!reason) return {};
+  const listName = input.source === "-" ? `${digest.date}-list` : fileName();
+  return {
+    listName,
+    listReason: `${reason}: loaded as the list "${listName}" (--as day loads it as the day)`,
+  };
 }
 
 function parseInput(input: InputFile, options: IngestOptions): Parsed & { size: number } {
@@ -120,7 +161,15 @@ function parseInput(input: InputFile, options: IngestOptions): Parsed & { size: 
       date: options.date,
       today: options.today,
     });
-    return { input, hash, digest, format: digest.format, date: digest.date, size: bytes.length };
+    return {
+      input,
+      hash,
+      digest,
+      format: digest.format,
+      date: digest.date,
+      ...destination(input, digest, options),
+      size: bytes.length,
+    };
   } catch (error) {
     if (!(error instanceof DigestError)) throw error;
     return { input, hash, error: error.message, size: bytes.length };
@@ -131,7 +180,7 @@ function parseInput(input: InputFile, options: IngestOptions): Parsed & { size: 
 async function recordRun(
   sql: Sql,
   parsed: Parsed,
-  fields: { status: string; finishedAt: Date | null; error?: string },
+  fields: { status: string; finishedAt: Date | null; error?: string; warnings?: string[] },
 ): Promise<number> {
   const [row] = await sql.insertMany<{ id: number }>(
     "IngestRun",
@@ -140,10 +189,12 @@ async function recordRun(
       contentHash: "text",
       format: "text",
       digestDate: "text",
+      listName: "text",
       startedAt: "timestamp",
       finishedAt: "timestamp",
       status: "text",
       error: "text",
+      warnings: "text",
     },
     [
       [
@@ -151,10 +202,12 @@ async function recordRun(
         parsed.hash,
         parsed.format ?? "unknown",
         parsed.date ?? null,
+        parsed.listName ?? null,
         new Date(),
         fields.finishedAt,
         fields.status,
         fields.error ?? null,
+        fields.warnings?.length ? fields.warnings.join("\n") : null,
       ],
     ],
     'RETURNING "id"',
@@ -168,26 +221,41 @@ async function ingestParsed(
   options: IngestOptions,
 ): Promise<FileReport> {
   const { input, hash } = parsed;
-  const base = { source: input.source, format: parsed.format ?? null, date: parsed.date ?? null };
   const digest = parsed.digest ?? (parsed.error ? undefined : parseInput(input, options).digest);
+  const warnings = [
+    ...(parsed.listReason ? [`${input.source}: ${parsed.listReason}`] : []),
+    ...(digest?.warnings ?? []),
+  ];
+  const base = {
+    source: input.source,
+    format: parsed.format ?? null,
+    date: parsed.date ?? null,
+    listName: parsed.listName ?? null,
+    warnings,
+  };
   const started = performance.now();
   const elapsed = () => (performance.now() - started) / 1000;
+  const record = async (fields: Parameters<typeof recordRun>[2]) =>
+    options.dryRun ? null : await recordRun(sql, parsed, fields);
 
   if (!digest) {
     const error = parsed.error ?? `${input.source}: changed while it was being ingested`;
-    const runId = options.dryRun
-      ? null
-      : await recordRun(sql, parsed, { status: "failed", finishedAt: new Date(), error });
+    const runId = await record({ status: "failed", finishedAt: new Date(), error });
     return { ...base, runId, status: "failed", error, seconds: elapsed() };
   }
-  if (!options.dryRun && !options.force) {
+  if (digest.papers.length === 0) {
+    const runId = await record({ status: "empty", finishedAt: new Date(), warnings });
+    return { ...base, runId, status: "empty", seconds: elapsed() };
+  }
+  if (!options.force) {
     const [previous] = await sql.query<{ id: number }>(
       `SELECT "id" FROM "IngestRun" WHERE "contentHash" = ? AND "status" = 'succeeded'
-         AND "digestDate" = ? AND "format" = ? ORDER BY "id" DESC LIMIT 1`,
-      [hash, digest.date, digest.format],
+         AND "digestDate" = ? AND "format" = ? AND COALESCE("listName", '') = ?
+       ORDER BY "id" DESC LIMIT 1`,
+      [hash, digest.date, digest.format, parsed.listName ?? ""],
     );
     if (previous) {
-      const runId = await recordRun(sql, parsed, { status: "skipped", finishedAt: new Date() });
+      const runId = await record({ status: "skipped", finishedAt: new Date() });
       const previousRunId = Number(previous.id);
       return { ...base, runId, status: "skipped", previousRunId, seconds: elapsed() };
     }
@@ -201,11 +269,15 @@ async function ingestParsed(
       runId = options.dryRun
         ? null
         : await recordRun(tx, parsed, { status: "running", finishedAt: null });
-      const counts = await writeDigest(tx, digest, runId);
+      const counts = parsed.listName
+        ? await writeList(tx, digest, parsed.listName, input.source)
+        : await writeDigest(tx, digest, runId);
       if (runId === null) throw new DryRunRollback(counts);
+      const allWarnings = [...warnings, ...counts.notes];
       await tx.execute(
         `UPDATE "IngestRun" SET "status" = 'succeeded', "finishedAt" = ?, "papersTotal" = ?,
-           "papersNew" = ?, "papersUpdated" = ?, "papersUnchanged" = ?, "entriesKept" = ?
+           "papersNew" = ?, "papersUpdated" = ?, "papersUnchanged" = ?, "entriesKept" = ?,
+           "warnings" = ?
          WHERE "id" = ?`,
         [
           new Date(),
@@ -214,20 +286,33 @@ async function ingestParsed(
           counts.papersUpdated,
           counts.papersUnchanged,
           counts.entriesKept,
+          allWarnings.length ? allWarnings.join("\n") : null,
           runId,
         ],
       );
       return counts;
     });
-    return { ...base, runId, status: "succeeded", ...counts, seconds: elapsed() };
+    return {
+      ...base,
+      warnings: [...warnings, ...counts.notes],
+      runId,
+      status: "succeeded",
+      ...counts,
+      seconds: elapsed(),
+    };
   } catch (error) {
     if (error instanceof DryRunRollback) {
-      return { ...base, runId: null, status: "dry-run", ...error.counts, seconds: elapsed() };
+      return {
+        ...base,
+        warnings: [...warnings, ...error.counts.notes],
+        runId: null,
+        status: "dry-run",
+        ...error.counts,
+        seconds: elapsed(),
+      };
     }
     const text = `${input.source}: ${message(error)}`;
-    runId = options.dryRun
-      ? null
-      : await recordRun(sql, parsed, { status: "failed", finishedAt: new Date(), error: text });
+    runId = await record({ status: "failed", finishedAt: new Date(), error: text, warnings });
     return { ...base, runId, status: "failed", error: text, seconds: elapsed() };
   }
 }
@@ -262,17 +347,22 @@ export async function ingest(
     if ("papersTotal" in report) papers += report.papersTotal;
     onProgress?.(files.length, parsed.length, papers);
   }
-  const sum = (key: keyof WriteCounts) =>
+  const sum = (key: Exclude<keyof WriteCounts, "notes">) =>
     files.reduce((n, f) => n + (key in f ? (f as unknown as WriteCounts)[key] : 0), 0);
+  const written = files.filter((f) => "papersTotal" in f);
   return {
     files,
-    days: new Set(files.filter((f) => "papersTotal" in f).map((f) => f.date)).size,
+    days: new Set(written.filter((f) => !f.listName).map((f) => f.date)).size,
+    lists: new Set(written.filter((f) => f.listName).map((f) => f.listName)).size,
     papersNew: sum("papersNew"),
     papersUpdated: sum("papersUpdated"),
     papersUnchanged: sum("papersUnchanged"),
     entriesKept: sum("entriesKept"),
+    papersNotLoaded: sum("papersNotLoaded"),
     failed: files.filter((f) => f.status === "failed").length,
     skipped: files.filter((f) => f.status === "skipped").length,
+    empty: files.filter((f) => f.status === "empty").length,
+    warnings: files.reduce((n, f) => n + f.warnings.length, 0),
     seconds: (performance.now() - started) / 1000,
   };
 }

@@ -1,12 +1,19 @@
 /**
  * Writes one parsed digest inside the caller's transaction, with a constant number of statements
  * per digest (batched reads, multi-row inserts and upserts), so cost grows linearly with the input.
+ * A digest is written as a day (`writeDigest`) or, for a page-text capture of a search or listing
+ * page, as a named list (`writeList`).
  *
  * Rules:
- * - A paper is matched by arXiv id, else by normalised title (a page-text paper finds its API-JSON
- *   twin that way); one paper on several days gets several day entries, never two papers.
+ * - A paper is matched by arXiv id, else by title key (src/search/documents.ts: LaTeX, case,
+ *   accents and punctuation do not matter); one paper on several days gets several day entries,
+ *   never two papers.
  * - A digest of the paper's newest day (`lastSeenOn`) or later updates it; an older digest only
  *   fills fields that are still empty, so ingesting out of order never rolls data back.
+ * - The Daily Papers API outranks page text. A page-text capture only fills the empty fields of a
+ *   paper the API described, never lowers a paper's count (a lower count is an older view of the
+ *   page), and never changes a day the API listed (`Day.fromApi`): that day keeps the API's
+ *   papers, ranks and counts, and the capture's other papers are reported, not added.
  * - Upvote history: a row whenever a digest shows a count different from the latest count seen on
  *   or before its day. Re-ingesting the same digest adds nothing.
  * - A day's entries are never dropped: papers the new digest lacks are kept, ranked after the
@@ -21,6 +28,8 @@ import {
   toDate,
 } from "../db/sql.ts";
 import { trendingSql } from "../db/trending.ts";
+import { WRITE_LOCK, writePaperWords } from "../db/words.ts";
+import { nameKey } from "../search/documents.ts";
 import type { Digest, ParsedAuthor, ParsedPaper } from "./types.ts";
 
 export interface WriteCounts {
@@ -30,6 +39,10 @@ export interface WriteCounts {
   papersUnchanged: number;
   /** Papers of the stored day that this digest did not list; kept, never dropped. */
   entriesKept: number;
+  /** Papers the digest lists that were not loaded (a page-text capture of an API day). */
+  papersNotLoaded: number;
+  /** What the report should say about this write (e.g. that a capture left an API day alone). */
+  notes: string[];
 }
 
 /** The paper columns a digest decides (everything but ids, local votes and timestamps). */
@@ -41,7 +54,7 @@ interface PaperFields {
   abstract: string;
   authorCount: number;
   publishedAt: Date | null;
-  digestUpvotes: number;
+  digestUpvotes: number | null;
   lastSeenOn: string | null;
   codeUrl: string | null;
   githubStars: number | null;
@@ -54,9 +67,12 @@ interface PaperFields {
   submitterName: string | null;
   aiSummary: string | null;
   aiKeywords: string | null;
+  organizationHandle: string | null;
+  organizationName: string | null;
+  organizationAvatarUrl: string | null;
   withdrawnAt: Date | null;
 }
-type StoredPaper = PaperFields & { id: number };
+type StoredPaper = PaperFields & { id: number; digestUpvotes: number };
 
 /** The digest-decided columns of Paper with their types. */
 const FIELD_TYPES = {
@@ -80,6 +96,9 @@ const FIELD_TYPES = {
   submitterName: "text",
   aiSummary: "text",
   aiKeywords: "text",
+  organizationHandle: "text",
+  organizationName: "text",
+  organizationAvatarUrl: "text",
   withdrawnAt: "timestamp",
 } as const satisfies Record<keyof PaperFields, ColumnType>;
 const FIELDS = Object.keys(FIELD_TYPES) as (keyof PaperFields)[];
@@ -100,12 +119,12 @@ interface StoredAuthor {
   status: string | null;
 }
 
-/** Any constant: the key of the PostgreSQL advisory lock that serialises ingests. */
-export const INGEST_LOCK = 727_370_412;
+/** The key of the PostgreSQL advisory lock that serialises ingests (and other paper writers). */
+export const INGEST_LOCK = WRITE_LOCK;
 
 const quoted = (columns: readonly string[]) => columns.map((c) => `"${c}"`).join(", ");
 
-function incomingFields(p: ParsedPaper, date: string): PaperFields {
+function incomingFields(p: ParsedPaper, day: string | null): PaperFields {
   return {
     arxivId: p.arxivId,
     arxivVersion: p.arxivVersion,
@@ -115,7 +134,7 @@ function incomingFields(p: ParsedPaper, date: string): PaperFields {
     authorCount: p.authors ? p.authors.length : p.authorCount,
     publishedAt: p.publishedAt,
     digestUpvotes: p.upvotes,
-    lastSeenOn: date,
+    lastSeenOn: day,
     codeUrl: p.codeUrl,
     githubStars: p.githubStars,
     projectUrl: p.projectUrl,
@@ -127,6 +146,9 @@ function incomingFields(p: ParsedPaper, date: string): PaperFields {
     submitterName: p.submitterName,
     aiSummary: p.aiSummary,
     aiKeywords: p.aiKeywords ? p.aiKeywords.join("\n") : null,
+    organizationHandle: p.organization?.handle ?? null,
+    organizationName: p.organization?.name ?? null,
+    organizationAvatarUrl: p.organization?.avatarUrl ?? null,
     withdrawnAt: p.withdrawnAt,
   };
 }
@@ -136,20 +158,33 @@ function same(a: unknown, b: unknown): boolean {
   return a === b;
 }
 
-function merge(
-  stored: PaperFields,
-  incoming: PaperFields,
-  newer: boolean,
-  keepAuthorCount: boolean,
-): PaperFields {
+/** How a digest may change a stored paper. */
+interface Policy {
+  /** The digest's day is the paper's newest (or later): it sets the count and `lastSeenOn`. */
+  newer: boolean;
+  /** It may replace the other fields' values (else it only fills empty ones). */
+  replace: boolean;
+  /** Never lower the count (page text). */
+  neverLower: boolean;
+  /** Keep the stored author count (the digest only counts authors, and a list is stored). */
+  keepAuthorCount: boolean;
+}
+
+function merge(stored: StoredPaper, incoming: PaperFields, policy: Policy): PaperFields {
   const merged = { ...stored } as Record<keyof PaperFields, unknown>;
   for (const field of FIELDS) {
     const value = incoming[field];
     if (value === null) continue;
-    if (newer || (!NEWEST_ONLY.has(field) && stored[field] === null)) merged[field] = value;
+    if (NEWEST_ONLY.has(field)) {
+      if (!policy.newer) continue;
+      if (field === "digestUpvotes" && policy.neverLower) {
+        merged.digestUpvotes = Math.max(stored.digestUpvotes, value as number);
+      } else merged[field] = value;
+    } else if (policy.replace || stored[field] === null) {
+      merged[field] = value;
+    }
   }
-  // A page-text digest only counts authors; a stored author list is the better source.
-  if (keepAuthorCount) merged.authorCount = stored.authorCount;
+  if (policy.keepAuthorCount) merged.authorCount = stored.authorCount;
   return merged as unknown as PaperFields;
 }
 
@@ -252,8 +287,8 @@ async function resolveAuthors(sql: Sql, authors: ParsedAuthor[]): Promise<Map<st
   const fresh = [...wanted].filter(([name]) => !ids.has(name));
   const created = await sql.insertMany<{ id: number; name: string }>(
     "Author",
-    { name: "text", hfUsername: "text" },
-    fresh.map(([name, hfUsername]) => [name, hfUsername]),
+    { name: "text", nameKey: "text", hfUsername: "text" },
+    fresh.map(([name, hfUsername]) => [name, nameKey(name), hfUsername]),
     'RETURNING "id", "name"',
   );
   for (const row of created) ids.set(row.name, Number(row.id));
@@ -285,53 +320,76 @@ async function countsAsOf(
   return counts;
 }
 
+/** What writing a digest's papers did, paper by paper. */
+interface PaperWrites {
+  /** The stored id of each digest paper (0 for one not loaded). */
+  paperIds: number[];
+  /** The stored paper each digest paper matched, if any. */
+  matches: (StoredPaper | undefined)[];
+  /** The count each paper has after the write (for day entries). */
+  upvotes: number[];
+  /** Indexes of matched papers whose row or author list changed. */
+  touched: Set<number>;
+  papersNew: number;
+}
+
 /**
- * Writes a digest. Call it inside `SqlClient.transaction(INGEST_LOCK, ...)`: it relies on holding
- * the write lock, so that no concurrent ingest changes the rows it read.
+ * Inserts the digest's new papers and updates the matched ones as `policyOf` allows; writes
+ * their author lists and search words. `day` is the digest's day, or null for a named list.
  */
-export async function writeDigest(
+async function writePapers(
   sql: Sql,
-  digest: Digest,
-  ingestRunId: number | null,
-  now = new Date(),
-): Promise<WriteCounts> {
-  const date = digest.date;
-  const papers = digest.papers;
-
-  await sql.execute(
-    `INSERT INTO "Day" ("date", "createdAt", "updatedAt") VALUES (?, ?, ?) ON CONFLICT ("date") DO NOTHING`,
-    [date, now, now],
-  );
-
+  papers: ParsedPaper[],
+  day: string | null,
+  policyOf: (stored: StoredPaper, paper: ParsedPaper) => Policy,
+  now: Date,
+  insertNew = true,
+): Promise<PaperWrites> {
   const matches = await matchStored(sql, papers);
   const matchedIds = matches.flatMap((m) => (m ? [m.id] : []));
   const authorLists = await storedAuthorLists(sql, matchedIds);
 
-  // Plan the paper writes.
-  const toInsert: { paper: ParsedPaper; fields: PaperFields }[] = [];
-  const toUpdate: { id: number; fields: PaperFields }[] = [];
+  const toInsert: { index: number; fields: PaperFields }[] = [];
+  const toUpdate: { id: number; fields: PaperFields; textChanged: boolean }[] = [];
   const authorsToWrite: { index: number; authors: ParsedAuthor[] }[] = [];
   const touched = new Set<number>();
+  const upvotes: number[] = papers.map(() => 0);
   papers.forEach((paper, index) => {
     const stored = matches[index];
-    const incoming = incomingFields(paper, date);
+    const incoming = incomingFields(paper, day);
     if (!stored) {
-      toInsert.push({ paper, fields: incoming });
+      if (!insertNew) return;
+      toInsert.push({ index, fields: incoming });
+      upvotes[index] = incoming.digestUpvotes ?? 0;
       if (paper.authors?.length) authorsToWrite.push({ index, authors: paper.authors });
       return;
     }
-    const newer = stored.lastSeenOn === null || date >= stored.lastSeenOn;
+    const policy = policyOf(stored, paper);
     const list = authorLists.get(stored.id) ?? [];
-    const merged = merge(stored, incoming, newer, paper.authors === null && list.length > 0);
+    const merged = merge(stored, incoming, {
+      ...policy,
+      keepAuthorCount: policy.keepAuthorCount || (paper.authors === null && list.length > 0),
+    });
+    upvotes[index] = merged.digestUpvotes ?? 0;
     if (FIELDS.some((f) => !same(stored[f], merged[f]))) {
-      toUpdate.push({ id: stored.id, fields: merged });
+      const textChanged = stored.title !== merged.title || stored.abstract !== merged.abstract;
+      toUpdate.push({ id: stored.id, fields: merged, textChanged });
       touched.add(index);
     }
-    if (paper.authors && (newer || list.length === 0) && !sameAuthors(list, paper.authors)) {
+    const mayReplaceAuthors = policy.replace || list.length === 0;
+    if (paper.authors?.length && mayReplaceAuthors && !sameAuthors(list, paper.authors)) {
       authorsToWrite.push({ index, authors: paper.authors });
       touched.add(index);
     }
   });
+
+  const row = (fields: PaperFields, id?: number): SqlValue[] => [
+    ...(id === undefined ? [] : [id]),
+    ...FIELDS.map((f) => (f === "digestUpvotes" ? (fields[f] ?? 0) : fields[f]) as SqlValue),
+    fields.digestUpvotes ?? 0,
+    now,
+    now,
+  ];
 
   // Insert new papers; resolve every digest paper to its id.
   const paperIds: number[] = matches.map((m) => m?.id ?? 0);
@@ -339,18 +397,14 @@ export async function writeDigest(
   const inserted = await sql.insertMany<{ id: number; arxivId: string | null; titleKey: string }>(
     "Paper",
     PAPER_COLUMNS,
-    toInsert.map(({ fields }) => [
-      ...FIELDS.map((f) => fields[f] as SqlValue),
-      fields.digestUpvotes,
-      now,
-      now,
-    ]),
+    toInsert.map(({ fields }) => row(fields)),
     'RETURNING "id", "arxivId", "titleKey"',
   );
   const newIds = new Map(inserted.map((r) => [keyOf(r.arxivId, r.titleKey), Number(r.id)]));
-  papers.forEach((p, i) => {
-    if (!matches[i]) paperIds[i] = newIds.get(keyOf(p.arxivId, p.titleKey)) as number;
-  });
+  for (const { index } of toInsert) {
+    const p = papers[index] as ParsedPaper;
+    paperIds[index] = newIds.get(keyOf(p.arxivId, p.titleKey)) as number;
+  }
   if (newIds.size > 0) {
     const where = sql.in([...newIds.values()], "int");
     await sql.execute(
@@ -365,18 +419,22 @@ export async function writeDigest(
   await sql.insertMany(
     "Paper",
     { id: "int", ...PAPER_COLUMNS },
-    toUpdate.map(({ id, fields }) => [
-      id,
-      ...FIELDS.map((f) => fields[f] as SqlValue),
-      fields.digestUpvotes,
-      now,
-      now,
-    ]),
+    toUpdate.map(({ id, fields }) => row(fields, id)),
     `ON CONFLICT ("id") DO UPDATE SET ${FIELDS.map((f) => `"${f}" = excluded."${f}"`).join(", ")},
        "upvotes" = excluded."digestUpvotes" + "Paper"."localUpvotes",
        "trendingScore" = ${trendingSql(sql.provider, 'excluded."digestUpvotes" + "Paper"."localUpvotes"', 'excluded."lastSeenOn"')},
        "updatedAt" = excluded."updatedAt"`,
   );
+
+  // Search words of the new papers and of those whose text changed.
+  await writePaperWords(sql, [
+    ...toInsert.map(({ index, fields }) => ({
+      id: paperIds[index] as number,
+      title: fields.title,
+      abstract: fields.abstract,
+    })),
+    ...toUpdate.filter((u) => u.textChanged).map(({ id, fields }) => ({ id, ...fields })),
+  ]);
 
   // Author lists: replace the changed ones.
   if (authorsToWrite.length > 0) {
@@ -413,6 +471,71 @@ export async function writeDigest(
       ),
     );
   }
+  return { paperIds, matches, upvotes, touched, papersNew: toInsert.length };
+}
+
+/**
+ * Writes a digest as its day. Call it inside `SqlClient.transaction(INGEST_LOCK, ...)`: it
+ * relies on holding the write lock, so that no concurrent ingest changes the rows it read.
+ */
+export async function writeDigest(
+  sql: Sql,
+  digest: Digest,
+  ingestRunId: number | null,
+  now = new Date(),
+): Promise<WriteCounts> {
+  const { date, papers } = digest;
+  const fromText = digest.format === "text";
+
+  await sql.execute(
+    `INSERT INTO "Day" ("date", "fromApi", "createdAt", "updatedAt") VALUES (?, ?, ?, ?)
+     ON CONFLICT ("date") DO NOTHING`,
+    [date, false, now, now],
+  );
+  const [day] = await sql.query<{ id: number; fromApi: unknown }>(
+    `SELECT "id", "fromApi" FROM "Day" WHERE "date" = ?`,
+    [date],
+  );
+  if (!day) throw new Error(`day ${date} vanished during the ingest`);
+  // A page-text capture of a day the API listed only fills empty fields of the papers it shares
+  // with the listing; it adds no paper and changes no entry of the day.
+  const apiDay = fromText && Boolean(day.fromApi);
+
+  const written = await writePapers(
+    sql,
+    papers,
+    date,
+    (stored) => {
+      const newer = !apiDay && (stored.lastSeenOn === null || date >= stored.lastSeenOn);
+      // Page text never replaces what the API said of a paper; the API always replaces what
+      // page text said (its abstracts are whole, the page's are cut short).
+      const replace = fromText
+        ? newer && stored.arxivId === null
+        : newer || stored.arxivId === null;
+      return { newer, replace, neverLower: fromText, keepAuthorCount: false };
+    },
+    now,
+    !apiDay,
+  );
+  const { paperIds, matches, touched } = written;
+
+  if (apiDay) {
+    const listed = paperIds.filter((id) => id !== 0).length;
+    const notLoaded = papers.length - listed;
+    return {
+      papersTotal: papers.length,
+      papersNew: 0,
+      papersUpdated: touched.size,
+      papersUnchanged: listed - touched.size,
+      entriesKept: 0,
+      papersNotLoaded: notLoaded,
+      notes: [
+        `${date} is listed by the Daily Papers API, so this page-text capture leaves the day as it is: ` +
+          `${listed} of its ${papers.length} papers are in the listing (only their empty fields were filled)` +
+          (notLoaded ? `, ${notLoaded} are not and were not loaded` : ""),
+      ],
+    };
+  }
 
   // Upvote history.
   const older = papers.flatMap((_, i) => {
@@ -422,11 +545,14 @@ export async function writeDigest(
   const olderCounts = await countsAsOf(sql, older, date);
   const snapshots: SqlValue[][] = [];
   papers.forEach((p, i) => {
+    if (p.upvotes === null) return;
     const stored = matches[i];
     let previous: number | undefined;
     if (!stored) previous = undefined;
     else if (stored.lastSeenOn && date < stored.lastSeenOn) previous = olderCounts.get(stored.id);
     else previous = stored.lastSeenOn === null ? undefined : stored.digestUpvotes;
+    // A page-text count below the one known is an older view of the page: not a change.
+    if (fromText && previous !== undefined && p.upvotes < previous) return;
     if (previous !== p.upvotes) {
       snapshots.push([paperIds[i] as number, p.upvotes, date, ingestRunId, now]);
       if (stored) touched.add(i);
@@ -447,8 +573,6 @@ export async function writeDigest(
   }
 
   // The day's entries: the digest's papers in its order, then the stored ones it lacks.
-  const [day] = await sql.query<{ id: number }>(`SELECT "id" FROM "Day" WHERE "date" = ?`, [date]);
-  if (!day) throw new Error(`day ${date} vanished during the ingest`);
   const stored = (
     await sql.query<{
       paperId: number;
@@ -473,7 +597,7 @@ export async function writeDigest(
     ...papers.map((p, i) => ({
       paperId: paperIds[i] as number,
       rank: i + 1,
-      upvotes: p.upvotes,
+      upvotes: p.upvotes ?? (written.upvotes[i] as number),
       submittedAt: p.submittedAt,
       inLatestDigest: true,
       index: i,
@@ -518,15 +642,74 @@ export async function writeDigest(
        "upvotes" = excluded."upvotes", "submittedAt" = excluded."submittedAt",
        "inLatestDigest" = excluded."inLatestDigest"`,
   );
-  if (entryChanges.length > 0) {
-    await sql.execute(`UPDATE "Day" SET "updatedAt" = ? WHERE "id" = ?`, [now, day.id]);
+  const becomesApiDay = !fromText && !day.fromApi;
+  if (entryChanges.length > 0 || becomesApiDay) {
+    await sql.execute(`UPDATE "Day" SET "updatedAt" = ?, "fromApi" = ? WHERE "id" = ?`, [
+      now,
+      !fromText || Boolean(day.fromApi),
+      day.id,
+    ]);
   }
 
   return {
     papersTotal: papers.length,
-    papersNew: toInsert.length,
+    papersNew: written.papersNew,
     papersUpdated: touched.size,
-    papersUnchanged: papers.length - toInsert.length - touched.size,
+    papersUnchanged: papers.length - written.papersNew - touched.size,
     entriesKept: kept.length,
+    papersNotLoaded: 0,
+    notes: [],
+  };
+}
+
+/**
+ * Writes a page-text capture of a search or listing page as the named list `name`, replacing
+ * the list's entries. Its papers are matched and created like a digest's, but a list never
+ * changes what days say: matched papers only get their empty fields filled, new ones have no
+ * day (`lastSeenOn` null), and no upvote history is written.
+ */
+export async function writeList(
+  sql: Sql,
+  digest: Digest,
+  name: string,
+  source: string,
+  now = new Date(),
+): Promise<WriteCounts> {
+  const written = await writePapers(
+    sql,
+    digest.papers,
+    null,
+    () => ({ newer: false, replace: false, neverLower: true, keepAuthorCount: true }),
+    now,
+  );
+  const [list] = await sql.query<{ id: number }>(
+    `INSERT INTO "PaperList" ("name", "capturedOn", "source", "createdAt", "updatedAt")
+     VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT ("name") DO UPDATE SET "capturedOn" = excluded."capturedOn",
+       "source" = excluded."source", "updatedAt" = excluded."updatedAt"
+     RETURNING "id"`,
+    [name, digest.date, source, now, now],
+  );
+  if (!list) throw new Error(`list ${name} could not be written`);
+  await sql.execute(`DELETE FROM "PaperListEntry" WHERE "listId" = ?`, [list.id]);
+  await sql.insertMany(
+    "PaperListEntry",
+    { listId: "int", paperId: "int", rank: "int", upvotes: "int" },
+    digest.papers.map((p, i) => [
+      list.id,
+      written.paperIds[i] as number,
+      i + 1,
+      p.upvotes ?? (written.upvotes[i] as number),
+    ]),
+  );
+  const { papersNew, touched } = written;
+  return {
+    papersTotal: digest.papers.length,
+    papersNew,
+    papersUpdated: touched.size,
+    papersUnchanged: digest.papers.length - papersNew - touched.size,
+    entriesKept: 0,
+    papersNotLoaded: 0,
+    notes: [],
   };
 }

@@ -3,16 +3,19 @@
  * both engines run. A page is found by comparing (sort key, id) with the cursor's, never by
  * OFFSET, so a page deep in the list costs what the first one costs (with the (key, id) indexes).
  *
- * Search: the words of the query (letters and digits; at most 12) must all occur in the title or
- * abstract, each as a word prefix, case- and accent-insensitively on SQLite (FTS5 unicode61) and
- * case-insensitively on PostgreSQL (tsvector, 'simple' configuration: no stemming on either, so
- * both find the same papers). Ranked by BM25 (title weighted 10:1) on SQLite and ts_rank (title
- * weight A, abstract B) on PostgreSQL.
+ * Search and the author filter follow the word rule of src/search/words.ts, computed in
+ * TypeScript on both sides: the papers' words are stored by the ingest job (FTS5 "PaperWords" on
+ * SQLite, "searchVector" on PostgreSQL), and a search is turned into a match expression of the
+ * same words here (src/search/documents.ts), so both engines find the same papers. Ranked by BM25
+ * (title weighted 10:1) on SQLite and ts_rank (title weight A, abstract B) on PostgreSQL.
+ * `author` matches papers with a visible author whose name's words contain the filter's words
+ * (`Łukasz` finds `ŁUKASZ` and `Lukasz`), through a trigram index of the names' words.
  */
 import { createHash } from "node:crypto";
 import type { Db } from "../db/client.ts";
 import type { Provider } from "../db/target.ts";
-import { UserInputError } from "../graphql/errors.ts";
+import { matchExpression, nameKey, SearchSyntaxError, searchTerms } from "../search/documents.ts";
+import { ArgumentError } from "./errors.ts";
 
 export type PaperOrderField = "UPVOTES" | "PUBLISHED_AT" | "DAY" | "TRENDING" | "RELEVANCE";
 export type Direction = "ASC" | "DESC";
@@ -30,6 +33,8 @@ export interface PaperFilter {
   hasCode?: boolean | null;
   arxivIds?: readonly string[] | null;
   search?: string | null;
+  /** Only papers this author (`Author.id`) is a visible author of (`PaperAuthor.hidden` false). */
+  authorId?: number | null;
 }
 
 export interface PageArgs {
@@ -47,7 +52,6 @@ export interface PaperPage {
 }
 
 export const PAGE_SIZE = { default: 20, max: 100 } as const;
-const MAX_SEARCH_WORDS = 12;
 
 interface Order {
   /** The SQL of the sort key. */
@@ -64,17 +68,14 @@ const ORDERS: Record<Exclude<PaperOrderField, "RELEVANCE">, Order> = {
   TRENDING: { key: 'p."trendingScore"', nullable: false, kind: "float" },
 };
 
-/** The words of a search, as both engines will match them. */
-export function searchWords(search: string): string[] {
-  const words = search.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
-  if (words.length === 0) throw new UserInputError("filter.search", "has no words to search for");
-  if (words.length > MAX_SEARCH_WORDS) {
-    throw new UserInputError(
-      "filter.search",
-      `has ${words.length} words; at most ${MAX_SEARCH_WORDS}`,
-    );
+/** The terms of a search (see src/search/documents.ts), or a BAD_USER_INPUT error. */
+function terms(search: string): string[][] {
+  try {
+    return searchTerms(search);
+  } catch (error) {
+    if (error instanceof SearchSyntaxError) throw new ArgumentError("filter.search", error.message);
+    throw error;
   }
-  return words.map((w) => w.slice(0, 64));
 }
 
 class Query {
@@ -96,14 +97,13 @@ function applyFilter(q: Query, filter: PaperFilter): void {
   // The search goes first: its placeholder is in the FROM clause, and SQLite numbers `?` in the
   // order they appear in the text.
   if (filter.search) {
-    const words = searchWords(filter.search);
+    const match = matchExpression(q.provider, terms(filter.search));
     if (q.provider === "sqlite") {
-      const match = words.map((w) => `"${w}"*`).join(" AND ");
-      q.from += ` JOIN (SELECT "rowid" AS "id", -bm25("PaperSearch", 10.0, 1.0) AS "rank"
-        FROM "PaperSearch" WHERE "PaperSearch" MATCH ${q.p(match)}) s ON s."id" = p."id"`;
+      q.from += ` JOIN (SELECT "rowid" AS "id", -bm25("PaperWords", 10.0, 1.0) AS "rank"
+        FROM "PaperWords" WHERE "PaperWords" MATCH ${q.p(match)}) s ON s."id" = p."id"`;
       q.relevance = 's."rank"';
     } else {
-      const tsquery = `to_tsquery('simple', ${q.p(words.map((w) => `${w}:*`).join(" & "))})`;
+      const tsquery = `${q.p(match)}::tsquery`;
       q.where.push(`p."searchVector" @@ ${tsquery}`);
       q.relevance = `ts_rank(p."searchVector", ${tsquery})`;
     }
@@ -127,11 +127,23 @@ function applyFilter(q: Query, filter: PaperFilter): void {
     if (filter.arxivIds.length === 0) q.where.push("1 = 0");
     else q.where.push(`p."arxivId" IN (${filter.arxivIds.map((id) => q.p(id)).join(", ")})`);
   }
-  if (filter.author) {
-    const pattern = `%${filter.author.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  if (filter.authorId != null) {
     q.where.push(
-      `EXISTS (SELECT 1 FROM "PaperAuthor" pa JOIN "Author" a ON a."id" = pa."authorId"
-        WHERE pa."paperId" = p."id" AND pa."hidden" = false AND lower(a."name") LIKE ${q.p(pattern)} ESCAPE '\\')`,
+      `p."id" IN (SELECT pa."paperId" FROM "PaperAuthor" pa
+        WHERE pa."authorId" = ${q.p(filter.authorId)} AND pa."hidden" = false)`,
+    );
+  }
+  if (filter.author) {
+    // The key holds letters, digits and single spaces only: nothing LIKE would read as a pattern.
+    const key = nameKey(filter.author);
+    if (!key) throw new ArgumentError("filter.author", "has no letters or digits to look for");
+    const authors =
+      q.provider === "sqlite"
+        ? `SELECT "rowid" FROM "AuthorNames" WHERE "nameKey" LIKE ${q.p(`%${key}%`)}`
+        : `SELECT "id" FROM "Author" WHERE "nameKey" LIKE ${q.p(`%${key}%`)}`;
+    q.where.push(
+      `p."id" IN (SELECT pa."paperId" FROM "PaperAuthor" pa
+        WHERE pa."hidden" = false AND pa."authorId" IN (${authors}))`,
     );
   }
 }
@@ -152,13 +164,13 @@ function decodeCursor(
   try {
     parsed = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
   } catch {
-    throw new UserInputError(argument, "is not a cursor from this API");
+    throw new ArgumentError(argument, "is not a cursor from this API");
   }
   if (!Array.isArray(parsed) || parsed.length !== 3 || typeof parsed[2] !== "number") {
-    throw new UserInputError(argument, "is not a cursor from this API");
+    throw new ArgumentError(argument, "is not a cursor from this API");
   }
   if (parsed[0] !== fingerprint) {
-    throw new UserInputError(argument, "belongs to a different order, filter or search");
+    throw new ArgumentError(argument, "belongs to a different order, filter or search");
   }
   const [, value, id] = parsed as [string, unknown, number];
   if (value === null) return [null, id];
@@ -175,13 +187,13 @@ function fingerprintOf(filter: PaperFilter, field: PaperOrderField, direction: D
 
 function pageSize(args: PageArgs): { size: number; backward: boolean } {
   if (args.first != null && args.last != null) {
-    throw new UserInputError("first", "give first or last, not both");
+    throw new ArgumentError("first", "give first or last, not both");
   }
   const backward = args.last != null || (args.before != null && args.first == null);
   const size = (backward ? args.last : args.first) ?? PAGE_SIZE.default;
   const name = backward ? "last" : "first";
   if (!Number.isInteger(size) || size < 1 || size > PAGE_SIZE.max) {
-    throw new UserInputError(name, `must be between 1 and ${PAGE_SIZE.max}, not ${size}`);
+    throw new ArgumentError(name, `must be between 1 and ${PAGE_SIZE.max}, not ${size}`);
   }
   return { size, backward };
 }
@@ -202,10 +214,10 @@ export async function listPapers(
 ): Promise<PaperPage> {
   const { size, backward } = pageSize(args);
   if (field === "RELEVANCE" && !filter.search) {
-    throw new UserInputError("orderBy", "RELEVANCE needs filter.search");
+    throw new ArgumentError("orderBy", "RELEVANCE needs filter.search");
   }
   if (args.after && args.before)
-    throw new UserInputError("before", "give after or before, not both");
+    throw new ArgumentError("before", "give after or before, not both");
   const fingerprint = fingerprintOf(filter, field, direction);
   // RELEVANCE's key is an expression of each query's own search parameter: set per query below.
   const order: Order =

@@ -68,8 +68,8 @@ export async function createTestDatabase(
 ): Promise<TestDatabase> {
   const { target, drop } = await createTestTarget(provider);
   if (provider === "postgresql") {
-    const { migrate } = await import("../../src/db/migrate.ts");
-    await migrate(target);
+    const { upgradeDatabase } = await import("../../src/db/client.ts");
+    await upgradeDatabase(target);
   }
   const database = await connect(target, options);
   const sql = openSqlClient(target);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  capWarnings,
   cleanText,
   daysInMonth,
   extractLinks,
@@ -13,10 +14,12 @@ import {
   parseIsoTimestamp,
   parseYmd,
   quote,
+  stripInvisible,
   titleKey,
   utcMidnight,
   ymd,
 } from "../../src/ingest/normalize.ts";
+import { LIMITS } from "../../src/ingest/types.ts";
 
 describe("text helpers", () => {
   it("cleanText collapses all whitespace", () => {
@@ -32,6 +35,22 @@ describe("text helpers", () => {
   it("joinLines stays fast on long runs of spaces", () => {
     const text = `a${" ".repeat(200_000)}b`;
     expect(joinLines(text)).toBe(text);
+  });
+
+  it("removes control, bidi and zero-width characters", () => {
+    expect(stripInvisible("a\u0000b\u0007c\u007fd\u009fe")).toBe("abcde");
+    expect(stripInvisible("\u202aL\u202bR\u202cE\u202dO\u202e|\u2066i\u2067s\u2068o\u2069")).toBe(
+      "LREO|iso",
+    );
+    expect(stripInvisible("\u200eLRM\u200fRLM\u061cALM")).toBe("LRMRLMALM");
+    expect(stripInvisible("zero\u200bwidth\u200c\u200d\u2060\ufeff")).toBe("zerowidth");
+    // Whitespace is left to cleanText and joinLines; NEL is a line break.
+    expect(stripInvisible("a\tb\nc\u0085d")).toBe("a\tb\nc\nd");
+    expect(cleanText("\ufeff Title\u200b with\u202e marks \u0007")).toBe("Title with marks");
+    expect(cleanText("\u200b\u2066 \u2069")).toBe("");
+    expect(joinLines("An\u200d abs\u2067tract\ufeff\n  on\ttwo lines.\u0000")).toBe(
+      "An abstract on two lines.",
+    );
   });
 
   it("quote shows a value JSON-quoted and cut short", () => {
@@ -53,9 +72,30 @@ describe("titleKey", () => {
     expect(titleKey("ＦＵＬＬ Width 2")).toBe("full width 2");
   });
 
-  it("keeps letters of any script and digits", () => {
-    expect(titleKey("GPT-4 与 中文")).toBe("gpt 4 与 中文");
+  it("keeps letters of any script and digits; each CJK character is a word", () => {
+    expect(titleKey("GPT-4 与 中文")).toBe("gpt 4 与 中 文");
     expect(titleKey("Uni-Perceiver v2")).toBe("uni perceiver v2");
+  });
+
+  it("reads LaTeX as text, so a LaTeX title keys like its plain twin", () => {
+    const plain =
+      "only if revealing the decisive effect of instruction diversity on generalization";
+    expect(
+      titleKey(
+        "$\\textbf{Only-IF}$:Revealing the Decisive Effect of Instruction Diversity on Generalization",
+      ),
+    ).toBe(plain);
+    expect(
+      titleKey("Only-IF: Revealing the Decisive Effect of Instruction Diversity on Generalization"),
+    ).toBe(plain);
+    expect(titleKey("$\\text{Transformer}^2$: Self-adaptive LLMs")).toBe(
+      "transformer2 self adaptive llms",
+    );
+    expect(titleKey("$\\alpha$-Blend of Łódź Straße")).toBe("α blend of lodz strasse");
+  });
+
+  it("ignores invisible characters", () => {
+    expect(titleKey("Zero\u200bWidth \u202eTitle")).toBe("zerowidth title");
   });
 
   it("falls back to the cleaned title when it has no letters or digits", () => {
@@ -136,6 +176,49 @@ describe("extractLinks", () => {
     expect(extractLinks("https://group.gitlab.io/p").projectUrl).toBe("https://group.gitlab.io/p");
   });
 
+  it("cuts a link at LaTeX leftovers and other characters links never hold", () => {
+    expect(
+      extractLinks("Code: https://github.com/SKDDJ/LoLDU{https://github.com/SKDDJ/LoLDU}.").codeUrl,
+    ).toBe("https://github.com/SKDDJ/LoLDU");
+    expect(extractLinks("available https://github.com/x/URAE{here}.").codeUrl).toBe(
+      "https://github.com/x/URAE",
+    );
+    expect(extractLinks("demo: https://example.github.io/unimumo_demo/{project").projectUrl).toBe(
+      "https://example.github.io/unimumo_demo/",
+    );
+    expect(extractLinks("\\url{https://github.com/a/b}\\footnote").codeUrl).toBe(
+      "https://github.com/a/b",
+    );
+    for (const end of ["\\", "|", "^", "`", "<", ">", '"', " ", "\n"]) {
+      expect(extractLinks(`https://github.com/a/b${end}rest`).codeUrl, end).toBe(
+        "https://github.com/a/b",
+      );
+    }
+    expect(extractLinks(" https://github.com/a/b.git}, ").codeUrl).toBe("https://github.com/a/b");
+  });
+
+  it("ignores links whose host is not a dotted host name, or that do not parse", () => {
+    expect(extractLinks("code at https://github and https://github.com/a/b").codeUrl).toBe(
+      "https://github.com/a/b",
+    );
+    for (const text of [
+      "https://localhost/x",
+      "https://exa mple.org",
+      "https://-bad-.org/x",
+      "https://a..org/x",
+      "https://[::1]/x",
+      "https://user@/x",
+      "https://:80/x",
+      "https://github.com./a",
+    ]) {
+      expect(extractLinks(text), text).toEqual({ codeUrl: null, projectUrl: null });
+    }
+    expect(extractLinks("https://Example.ORG/Path").projectUrl).toBe("https://Example.ORG/Path");
+    expect(extractLinks("https://müller.example.de/x").projectUrl).toBe(
+      "https://müller.example.de/x",
+    );
+  });
+
   it("gives nulls when there are no links", () => {
     expect(extractLinks("No links, only github.com mentioned.")).toEqual({
       codeUrl: null,
@@ -206,12 +289,17 @@ describe("dates", () => {
     expect(latestYear(4, 31, dec10)).toBeNull();
   });
 
-  it("reads the day a file name starts with", () => {
+  it("reads the first real day anywhere in a file's base name", () => {
     expect(fileNameDay("prisma/seed/2025-12-10-task-generalization.txt")).toBe("2025-12-10");
     expect(fileNameDay("C:\\digests\\2024-10-25.json")).toBe("2024-10-25");
     expect(fileNameDay("2024-10-25")).toBe("2024-10-25");
     expect(fileNameDay("2024-10-25/digest.json")).toBeNull();
-    expect(fileNameDay("digest-2024-10-25.json")).toBeNull();
+    expect(fileNameDay("digest-2024-10-25.json")).toBe("2024-10-25");
+    expect(fileNameDay("daily_papers_2025-01-27.json")).toBe("2025-01-27");
+    expect(fileNameDay("wrapped-2025-03-04.json")).toBe("2025-03-04");
+    expect(fileNameDay("2025-02-30-then-2025-03-01.json")).toBe("2025-03-01");
+    expect(fileNameDay("12025-01-270.json")).toBeNull();
+    expect(fileNameDay("wrapped.json")).toBeNull();
     expect(fileNameDay("2025-02-30.json")).toBeNull();
     expect(fileNameDay("-")).toBeNull();
   });
@@ -244,5 +332,18 @@ describe("dates", () => {
         `invalid date ${JSON.stringify(text)}: expected an ISO timestamp like 2024-10-25T00:57:09.392Z`,
       );
     }
+  });
+});
+
+describe("capWarnings", () => {
+  it("keeps up to LIMITS.problemsShown warnings and counts the rest", () => {
+    const make = (n: number) => Array.from({ length: n }, (_, i) => `w${i}`);
+    expect(capWarnings(make(LIMITS.problemsShown))).toEqual(make(LIMITS.problemsShown));
+    expect(capWarnings(make(LIMITS.problemsShown + 1))).toEqual([
+      ...make(LIMITS.problemsShown),
+      "... and 1 more warning",
+    ]);
+    expect(capWarnings(make(45)).at(-1)).toBe("... and 25 more warnings");
+    expect(capWarnings([])).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { detectFormat, firstInvalidUtf8, parseDigest } from "../../src/ingest/parse.ts";
+import { parseHfJsonDigest } from "../../src/ingest/parse-hf-json.ts";
 import { parseTextDigest } from "../../src/ingest/parse-text.ts";
 import { DigestError, LIMITS, type ParsedPaper } from "../../src/ingest/types.ts";
 
@@ -47,6 +48,7 @@ const TEXT_NULLS = {
   aiSummary: null,
   aiKeywords: null,
   withdrawnAt: null,
+  organization: null,
   submittedAt: null,
 } satisfies Partial<ParsedPaper>;
 
@@ -61,6 +63,8 @@ describe("parseTextDigest: the real page-text fixture", () => {
   it("reads the day and all 34 papers", () => {
     expect(digest.format).toBe("text");
     expect(digest.date).toBe("2025-12-10");
+    expect(digest.dateSource).toBe("file name");
+    expect(digest.warnings).toEqual([]);
     expect(digest.papers).toHaveLength(34);
     expect(digest.papers.map((p) => p.rank)).toEqual(Array.from({ length: 34 }, (_, i) => i + 1));
   });
@@ -142,7 +146,7 @@ describe("parseTextDigest: the real page-text fixture", () => {
   });
 
   it("sums upvotes and author counts as the page shows them", () => {
-    expect(digest.papers.reduce((sum, p) => sum + p.upvotes, 0)).toBe(
+    expect(digest.papers.reduce((sum, p) => sum + (p.upvotes ?? 0), 0)).toBe(
       3 + 4 + 2 + 4 + 3 + 2 + 2 + 3,
     );
     expect(digest.papers.filter((p) => p.authorCount === 10)).toHaveLength(4);
@@ -175,6 +179,7 @@ describe("parseTextDigest: the real page-text fixture", () => {
   it("resolves missing years against an earlier digest day", () => {
     const older = parseTextDigest(FIXTURE_TEXT, { source: "-", today: "2025-06-01" });
     expect(older.date).toBe("2024-12-10");
+    expect(older.dateSource).toBe("header");
     expect(older.papers.find((p) => p.title.startsWith("PilotRL"))?.publishedAt).toEqual(
       new Date("2024-08-01T00:00:00Z"),
     );
@@ -265,10 +270,23 @@ describe("parseTextDigest: layout", () => {
 
   it("finds the digest year from --date, then the file name, then today", () => {
     const text = HEADER + entry("P", "a", "1 author", "Jan 5");
-    expect(parse(text, { date: "2023-12-10" }).date).toBe("2023-12-10");
-    expect(parse(text, { source: "/tmp/2021-12-10.txt" }).date).toBe("2021-12-10");
-    // A file name naming another day is ignored.
-    expect(parse(text, { source: "/tmp/2021-12-11.txt" }).date).toBe("2025-12-10");
+    const day = (options: Parameters<typeof parse>[1]) => {
+      const digest = parse(text, options);
+      return [digest.date, digest.dateSource];
+    };
+    expect(day({ date: "2023-12-10" })).toEqual(["2023-12-10", "--date"]);
+    expect(day({ source: "/tmp/2021-12-10.txt" })).toEqual(["2021-12-10", "file name"]);
+    expect(day({ source: "/tmp/daily_2021-12-10_copy.txt" })).toEqual(["2021-12-10", "file name"]);
+    expect(day({})).toEqual(["2025-12-10", "header"]);
+    // A file name naming another day is not used, with a warning.
+    const other = parse(text, { source: "/tmp/2021-12-11.txt" });
+    expect([other.date, other.dateSource]).toEqual(["2025-12-10", "header"]);
+    expect(other.warnings).toEqual([
+      '/tmp/2021-12-11.txt:7: the file name names 2021-12-11 but the digest day line says "Dec 10": using 2025-12-10 (the latest Dec 10 not after 2025-12-20), not the file name\'s day',
+    ]);
+    expect(parse(text, { source: "2021-12-11.txt", date: "2021-12-10" }).warnings).toEqual([
+      "2021-12-11.txt: the file name names 2021-12-11 but --date is 2021-12-10: using 2021-12-10",
+    ]);
     expect(parse(text, { today: "2025-12-09" }).date).toBe("2024-12-10");
     expect(parse(text, { today: "2025-12-10" }).date).toBe("2025-12-10");
     // Without "today", the current date is used: the digest day is never in the future.
@@ -444,6 +462,139 @@ describe("parseTextDigest: errors", () => {
     const error = errorOf(() => parse(HEADER + papers.join("")));
     expect(error.where).toBe(`line ${8 + LIMITS.papersPerDigest * 7 + 1}`);
     expect(error.problem).toMatch(/more than 10000 papers/);
+  });
+});
+
+describe("parseTextDigest: every problem at once", () => {
+  it("reports the problems of several entries, reading on after each bad one", () => {
+    const text =
+      HEADER +
+      entry("Good One", "a", "1 author", "Dec 1") +
+      entry("Bad Date", "b", "2 authors", "Feb 30") +
+      "No Authors\n\nAbstract.\n·\nDec 2\n" +
+      entry("Good Two", "c", "3 authors", "Dec 3 5") +
+      entry("Zero Authors", "d", "0 authors", "Dec 4") +
+      entry("Good One", "e", "1 author", "Dec 5") +
+      entry("Huge Count", "f", "1 author", "Mar 20 99999999999");
+    const error = errorOf(() => parse(text));
+    expect(error.problems).toEqual([
+      { where: "line 22", problem: 'invalid date "Feb 30": February has 28 days in 2025' },
+      {
+        where: "line 26",
+        problem:
+          'incomplete paper entry "No Authors": expected a line like "• 7 authors" before "·"',
+      },
+      {
+        where: "line 39",
+        problem: 'invalid author line "• 0 authors": expected "• N authors" with N ≥ 1',
+      },
+      { where: "line 42", problem: 'paper "Good One" is listed twice (also at line 9)' },
+      {
+        where: "line 55",
+        problem:
+          'upvote count in "Mar 20 99999999999" is too large (limit 2147483647, a 32-bit count)',
+      },
+    ]);
+    expect(error.message.split("\n")[0]).toBe("digest.txt: 5 problems:");
+    expect(error.message).toContain(
+      '\n  digest.txt:22: invalid date "Feb 30": February has 28 days in 2025\n',
+    );
+  });
+
+  it("resynchronises after a title-less entry at the next date line", () => {
+    const text =
+      HEADER +
+      "  • 2 authors\n·\nDec 1\n" +
+      entry("Fine", "a", "1 author", "Dec 2") +
+      "Mar 20 3\n" +
+      entry("Also Fine", "b", "1 author", "Dec 3");
+    const error = errorOf(() => parse(text));
+    expect(error.problems).toEqual([
+      { where: "line 9", problem: 'expected a paper title, got "• 2 authors"' },
+      { where: "line 19", problem: 'expected a paper title, got "Mar 20 3"' },
+    ]);
+  });
+
+  it("lists 20 problems of a file with 40 bad entries and counts the rest", () => {
+    const entries = Array.from({ length: 40 }, (_, i) =>
+      entry(`Paper ${i}`, "a", "1 author", "Feb 30"),
+    );
+    const error = errorOf(() => parse(HEADER + entries.join("")));
+    expect(error.problems).toHaveLength(40);
+    const lines = error.message.split("\n");
+    expect(lines[0]).toBe("digest.txt: 40 problems:");
+    expect(lines[1]).toBe('  digest.txt:15: invalid date "Feb 30": February has 28 days in 2025');
+    expect(lines).toHaveLength(1 + LIMITS.problemsShown + 1);
+    expect(lines.at(-1)).toBe("  ... and 20 more problems");
+  });
+
+  it("reports every over-long line, and a bad day line together with bad entries", () => {
+    const long = "x".repeat(LIMITS.lineChars + 1);
+    const lines = errorOf(() => parse(`${long}\nDec 10\n${long}\n`));
+    expect(lines.problems.map((p) => p.where)).toEqual(["line 1", "line 3"]);
+
+    const text = HEADER.replace("Dec 10", "Feb 30") + entry("P", "a", "0 authors", "Dec 1");
+    expect(errorOf(() => parse(text)).problems.map((p) => p.where)).toEqual(["line 7", "line 13"]);
+    const dated = errorOf(() =>
+      parse(HEADER + entry("P", "a", "x authors", "Dec 1"), { date: "2025-12-11" }),
+    );
+    expect(dated.problems.map((p) => p.where)).toEqual(["line 7", "line 13"]);
+  });
+
+  it("takes the largest count the database stores, and no more", () => {
+    const at = (date: string) => parse(HEADER + entry("P", "a", "1 author", date)).papers[0];
+    expect(at("Mar 20 2147483647")?.upvotes).toBe(LIMITS.count);
+    expect(errorOf(() => at("Mar 20 2147483648")).problem).toBe(
+      'upvote count in "Mar 20 2147483648" is too large (limit 2147483647, a 32-bit count)',
+    );
+  });
+
+  it("removes control, bidi and zero-width characters", () => {
+    const text =
+      HEADER +
+      entry("\u200bHidden\u202e Marks\u2066", "An\u200d abstract\u0007.", "1 author", "Dec 1");
+    const [paper] = parse(text).papers;
+    expect(paper?.title).toBe("Hidden Marks");
+    expect(paper?.abstract).toBe("An abstract.");
+    // A line of invisible characters only is a blank line.
+    const blank = parse(`${HEADER}\u200b\u2060\n${entry("P", "a", "1 author", "Dec 1")}`);
+    expect(blank.papers.map((p) => p.title)).toEqual(["P"]);
+  });
+});
+
+describe("parseTextDigest: test/fixtures/text/2024-10-25-daily.txt (made from the real API day)", () => {
+  const name = "2024-10-25-daily.txt";
+  const text = readFileSync(new URL(`../fixtures/text/${name}`, import.meta.url), "utf8");
+  const digest = parseTextDigest(text, { source: name, today: "2026-08-01" });
+  const api = parseHfJsonDigest(
+    readFileSync(new URL("../../prisma/seed/2024-10-25.json", import.meta.url), "utf8"),
+    { source: "2024-10-25.json" },
+  );
+
+  it("reads the day from the header and the file name", () => {
+    expect([digest.date, digest.dateSource, digest.warnings]).toEqual([
+      "2024-10-25",
+      "file name",
+      [],
+    ]);
+    expect(parseTextDigest(text, { source: "-", today: "2025-06-01" }).date).toBe("2024-10-25");
+  });
+
+  it("matches the API day paper by paper", () => {
+    expect(digest.papers).toHaveLength(29);
+    digest.papers.forEach((paper, i) => {
+      const twin = api.papers[i] as ParsedPaper;
+      expect(paper.title).toBe(twin.title);
+      expect(paper.titleKey).toBe(twin.titleKey);
+      expect(paper.abstract).toBe(twin.abstract.replace(/\s+/g, " "));
+      expect(paper.authorCount).toBe(twin.authorCount);
+      expect(paper.upvotes).toBe(twin.upvotes);
+      expect(paper.publishedAt?.toISOString().slice(0, 10)).toBe(
+        twin.publishedAt?.toISOString().slice(0, 10),
+      );
+      expect(paper.codeUrl).toBe(twin.codeUrl);
+      expect(paper).toMatchObject(TEXT_NULLS);
+    });
   });
 });
 

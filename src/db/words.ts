@@ -1,0 +1,129 @@
+/**
+ * Storing the words of src/search/words.ts: a paper's search words (the FTS5 table "PaperWords"
+ * on SQLite, the tsvector column "searchVector" on PostgreSQL), its title key and its authors'
+ * name keys. The ingest job writes them with each paper; `reindexWords` rewrites every row when
+ * the word rule has changed since they were written (the "wordRule" setting says which rule).
+ */
+import { ftsText, nameKey, paperWords, titleKey, tsvectorLiteral } from "../search/documents.ts";
+import type { Sql, SqlClient } from "./sql.ts";
+
+/**
+ * The version of the word rule. Change it whenever words.ts, documents.ts or title-key.ts would
+ * give a stored row other words: the next start (SQLite) or `papergraph migrate` (PostgreSQL)
+ * then rewrites every row.
+ */
+export const WORD_RULE_VERSION = "1";
+const SETTING = "wordRule";
+
+/** Any constant: the key of the PostgreSQL advisory lock that serialises writers of papers. */
+export const WRITE_LOCK = 727_370_412;
+
+export interface PaperText {
+  id: number;
+  title: string;
+  abstract: string;
+}
+
+/** Writes the search words of papers (replacing what was there). */
+export async function writePaperWords(sql: Sql, papers: PaperText[]): Promise<void> {
+  if (papers.length === 0) return;
+  if (sql.provider === "sqlite") {
+    for (const p of papers) {
+      const doc = paperWords(p.title, p.abstract);
+      await sql.execute(
+        `INSERT OR REPLACE INTO "PaperWords" ("rowid", "title", "abstract") VALUES (?, ?, ?)`,
+        [p.id, ftsText(doc.title), ftsText(doc.abstract)],
+      );
+    }
+    return;
+  }
+  await sql.execute(
+    `UPDATE "Paper" AS p SET "searchVector" = u."vector"
+     FROM unnest(?::int[], ?::tsvector[]) AS u("id", "vector") WHERE p."id" = u."id"`,
+    [papers.map((p) => p.id), papers.map((p) => tsvectorLiteral(paperWords(p.title, p.abstract)))],
+  );
+}
+
+/** Whether the stored words were written by this version of the word rule. */
+export async function wordsAreCurrent(sql: Sql): Promise<boolean> {
+  const [row] = await sql.query<{ value: string }>(
+    `SELECT "value" FROM "Setting" WHERE "key" = ?`,
+    [SETTING],
+  );
+  return row?.value === WORD_RULE_VERSION;
+}
+
+const BATCH = 2_000;
+
+/**
+ * Rewrites the words of every paper and author if the word rule changed since they were
+ * written (or they never were: the migration that moved the rule into papergraph). Each batch
+ * is its own transaction, under the same lock as ingests; an interrupted run starts over next
+ * time, which is harmless. Returns the rows rewritten, or null when all were current.
+ */
+export async function reindexWords(
+  sql: SqlClient,
+  onProgress?: (done: number) => void,
+): Promise<{ papers: number; authors: number } | null> {
+  if (await wordsAreCurrent(sql)) return null;
+  let papers = 0;
+  for (let after = 0; ; ) {
+    const rows = await sql.query<PaperText>(
+      `SELECT "id", "title", "abstract" FROM "Paper" WHERE "id" > ? ORDER BY "id" LIMIT ${BATCH}`,
+      [after],
+    );
+    if (rows.length === 0) break;
+    await sql.transaction(WRITE_LOCK, async (tx) => {
+      await writePaperWords(tx, rows);
+      await tx.execute(
+        `UPDATE "Paper" AS p SET "titleKey" = u."key"
+         FROM ${idTextRows(tx, rows.length)} WHERE p."id" = u."id" AND p."titleKey" <> u."key"`,
+        idTextParams(
+          tx,
+          rows.map((r) => [r.id, titleKey(r.title)]),
+        ),
+      );
+    });
+    papers += rows.length;
+    after = Number(rows.at(-1)?.id);
+    onProgress?.(papers);
+  }
+  let authors = 0;
+  for (let after = 0; ; ) {
+    const rows = await sql.query<{ id: number; name: string }>(
+      `SELECT "id", "name" FROM "Author" WHERE "id" > ? ORDER BY "id" LIMIT ${BATCH}`,
+      [after],
+    );
+    if (rows.length === 0) break;
+    await sql.transaction(WRITE_LOCK, async (tx) => {
+      await tx.execute(
+        `UPDATE "Author" AS a SET "nameKey" = u."key"
+         FROM ${idTextRows(tx, rows.length)} WHERE a."id" = u."id" AND a."nameKey" <> u."key"`,
+        idTextParams(
+          tx,
+          rows.map((r) => [r.id, nameKey(r.name)]),
+        ),
+      );
+    });
+    authors += rows.length;
+    after = Number(rows.at(-1)?.id);
+  }
+  await sql.execute(
+    `INSERT INTO "Setting" ("key", "value") VALUES (?, ?)
+     ON CONFLICT ("key") DO UPDATE SET "value" = excluded."value"`,
+    [SETTING, WORD_RULE_VERSION],
+  );
+  return { papers, authors };
+}
+
+/** A FROM item `u("id", "key")` of `rows` parameter pairs (see `idTextParams`). */
+function idTextRows(sql: Sql, rows: number): string {
+  if (sql.provider === "postgresql") return 'unnest(?::int[], ?::text[]) AS u("id", "key")';
+  const values = Array.from({ length: rows }, () => "(?, ?)").join(", ");
+  return `(SELECT "column1" AS "id", "column2" AS "key" FROM (VALUES ${values})) AS u`;
+}
+
+function idTextParams(sql: Sql, rows: [number, string][]) {
+  if (sql.provider === "postgresql") return [rows.map((r) => r[0]), rows.map((r) => r[1])];
+  return rows.flat();
+}
