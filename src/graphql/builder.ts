@@ -6,6 +6,7 @@ import RelayPlugin from "@pothos/plugin-relay";
 import { GraphQLError } from "graphql";
 import type PrismaTypes from "../generated/pothos/prisma-types.ts";
 import { getDatamodel } from "../generated/pothos/prisma-types.ts";
+import { PAGE_SIZE } from "../papers/list.ts";
 import type { Context } from "./context.ts";
 import { UserInputError } from "./errors.ts";
 
@@ -33,6 +34,14 @@ export const builder = new SchemaBuilder<{
   relay: {
     clientMutationId: "omit",
     cursorType: "String",
+    firstArgOptions: {
+      description: `Items after \`after\` (from the start without it): ${PAGE_SIZE.default} by default, at most ${PAGE_SIZE.max}.`,
+    },
+    afterArgOptions: { description: "The endCursor of the previous page." },
+    lastArgOptions: {
+      description: `Items before \`before\` (from the end without it), at most ${PAGE_SIZE.max}.`,
+    },
+    beforeArgOptions: { description: "The startCursor of the next page." },
     nodesOnConnection: true,
     // A malformed id is the client's mistake: say so, typed, instead of an unexpected error.
     decodeGlobalID: (globalID) => {

@@ -1,6 +1,7 @@
 /** Paper, its authors, appearances and upvote history; and the `papers` and `paper` queries. */
 import { queryFromInfo } from "@pothos/plugin-prisma";
 import type { GraphQLResolveInfo } from "graphql";
+import { arxivIdOf } from "../../papers/arxiv.ts";
 import {
   countPapers,
   listPapers,
@@ -37,6 +38,42 @@ export const UpvotePoint = builder.prismaObject("UpvoteSnapshot", {
     upvotes: t.exposeInt("upvotes"),
   }),
 });
+
+/** The items of a newline-separated list column; empty when there are none. */
+function lines(value: string | null): string[] {
+  return value ? value.split("\n").filter((line) => line !== "") : [];
+}
+
+const CODE_URL_RULE =
+  "the digest's own code link (the Daily Papers API's `githubRepo`) when it gives one, else the first link in the abstract to a code host: github.com, gitlab.com, bitbucket.org or codeberg.org (subdomains included; trailing punctuation and `.git` removed)";
+
+export const Submitter = builder
+  .objectRef<{ handle: string; name: string | null }>("Submitter")
+  .implement({
+    description: "The Hugging Face user who submitted a paper to the Daily Papers list.",
+    fields: (t) => ({
+      handle: t.exposeString("handle", {
+        description: "Their Hugging Face user name (`https://huggingface.co/<handle>`).",
+      }),
+      name: t.exposeString("name", { nullable: true, description: "Their display name." }),
+    }),
+  });
+
+export const Organization = builder
+  .objectRef<{ handle: string; name: string | null; avatarUrl: string | null }>("Organization")
+  .implement({
+    description: "The Hugging Face organization a paper was submitted under.",
+    fields: (t) => ({
+      handle: t.exposeString("handle", {
+        description: "Its Hugging Face name (`https://huggingface.co/<handle>`), e.g. `google`.",
+      }),
+      name: t.exposeString("name", { nullable: true, description: "Its display name." }),
+      avatarUrl: t.exposeString("avatarUrl", {
+        nullable: true,
+        description: "Its avatar image: an absolute http(s) URL, or null.",
+      }),
+    }),
+  });
 
 /** The page size a connection's cost counts: its page size, capped so that a too-large `first` is reported by the resolver as a bad argument rather than as a cost. */
 export function pageMultiplier(args: { first?: number | null; last?: number | null }): number {
@@ -84,10 +121,75 @@ export const Paper = builder.prismaNode("Paper", {
     trendingScore: t.exposeFloat("trendingScore", {
       description: "log10(1 + upvotes) + (days from 1970-01-01 to the newest day listing it) / 3.",
     }),
-    codeUrl: t.exposeString("codeUrl", { nullable: true, description: "Code repository." }),
+    codeUrl: t.exposeString("codeUrl", {
+      nullable: true,
+      description: `The code repository: ${CODE_URL_RULE}. Null when there is neither. The filter's \`hasCode\` tests this field.`,
+    }),
+    githubStars: t.exposeInt("githubStars", {
+      nullable: true,
+      description:
+        "GitHub stars of the code repository, as the Daily Papers API last reported them (`githubStars`); null when it did not.",
+    }),
     projectUrl: t.exposeString("projectUrl", { nullable: true, description: "Project page." }),
-    thumbnailUrl: t.exposeString("thumbnailUrl", { nullable: true }),
-    commentCount: t.exposeInt("commentCount", { nullable: true }),
+    thumbnailUrl: t.exposeString("thumbnailUrl", {
+      nullable: true,
+      description:
+        "The preview image the Daily Papers API shows for the paper (`thumbnail`); null when it gave none.",
+    }),
+    mediaUrls: t.stringList({
+      description:
+        "Images and videos the submitter attached to the paper on Hugging Face (the API's `mediaUrls`), in order; empty when there are none.",
+      select: { mediaUrls: true },
+      resolve: (p) => lines(p.mediaUrls),
+    }),
+    commentCount: t.exposeInt("commentCount", {
+      nullable: true,
+      description:
+        "Comments in the paper's Hugging Face discussion, as the Daily Papers API last reported them (`numComments`); null when it did not.",
+    }),
+    discussionUrl: t.string({
+      nullable: true,
+      description:
+        "Where the paper's Hugging Face discussion lives: its paper page, `https://huggingface.co/papers/<arxivId>`, whose comments are the discussion. Null unless the paper has both an arXiv id and a discussion (`discussionId`).",
+      select: { arxivId: true, discussionId: true },
+      resolve: (p) =>
+        p.arxivId && p.discussionId ? `https://huggingface.co/papers/${p.arxivId}` : null,
+    }),
+    aiSummary: t.exposeString("aiSummary", {
+      nullable: true,
+      description:
+        "A short summary written by Hugging Face's AI (the API's `ai_summary`), not by the authors; null when there is none.",
+    }),
+    aiKeywords: t.stringList({
+      description:
+        "Keywords chosen by Hugging Face's AI (the API's `ai_keywords`), in order; empty when there are none.",
+      select: { aiKeywords: true },
+      resolve: (p) => lines(p.aiKeywords),
+    }),
+    submittedBy: t.field({
+      type: Submitter,
+      nullable: true,
+      description:
+        "Who submitted the paper to the Daily Papers list; null when the digest did not say (page-text digests never do).",
+      select: { submitterHandle: true, submitterName: true },
+      resolve: (p) =>
+        p.submitterHandle ? { handle: p.submitterHandle, name: p.submitterName } : null,
+    }),
+    organization: t.field({
+      type: Organization,
+      nullable: true,
+      description:
+        "The Hugging Face organization the paper was submitted under; null when none (or unknown: page-text digests do not say).",
+      select: { organizationHandle: true, organizationName: true, organizationAvatarUrl: true },
+      resolve: (p) =>
+        p.organizationHandle
+          ? {
+              handle: p.organizationHandle,
+              name: p.organizationName,
+              avatarUrl: p.organizationAvatarUrl,
+            }
+          : null,
+    }),
     arxivUrl: t.string({
       nullable: true,
       select: { arxivId: true },
@@ -146,7 +248,9 @@ export const PaperFilterInput = builder.inputType("PaperFilter", {
     minUpvotes: t.int(),
     maxUpvotes: t.int(),
     author: t.string({ description: "A visible author's name contains this (any case)." }),
-    hasCode: t.boolean({ description: "Has (or has not) a code repository link." }),
+    hasCode: t.boolean({
+      description: `true: only papers whose \`codeUrl\` is set; false: only papers without one. \`codeUrl\` is ${CODE_URL_RULE}.`,
+    }),
     arxivIds: t.stringList({ description: "One of these arXiv ids (at most 100)." }),
     search: t.string({
       description:
@@ -245,15 +349,23 @@ export const PaperConnection = builder.connectionObject(
 /** The arguments of every paper connection: filter, order and Relay page arguments. */
 export function paperConnectionArgs(defaultOrder: PaperOrderField) {
   return builder.args((t) => ({
-    filter: t.field({ type: PaperFilterInput }),
+    filter: t.field({
+      type: PaperFilterInput,
+      description: "Only papers meeting every condition given.",
+    }),
     orderBy: t.field({
       type: PaperOrder,
       defaultValue: { field: defaultOrder, direction: "DESC" },
+      description: "The order of the papers; the id breaks ties.",
     }),
-    first: t.int(),
-    after: t.string(),
-    last: t.int(),
-    before: t.string(),
+    first: t.int({
+      description: `Papers after \`after\` (from the start without it): ${PAGE_SIZE.default} by default, at most ${PAGE_SIZE.max}.`,
+    }),
+    after: t.string({ description: "The endCursor of the previous page." }),
+    last: t.int({
+      description: `Papers before \`before\` (from the end without it), at most ${PAGE_SIZE.max}.`,
+    }),
+    before: t.string({ description: "The startCursor of the next page." }),
   }));
 }
 
@@ -275,9 +387,47 @@ builder.queryFields((t) => ({
   paper: t.prismaField({
     type: "Paper",
     nullable: true,
-    description: "A paper by its arXiv id (without version), or null.",
-    args: { arxivId: t.arg.string({ required: true }) },
-    resolve: (query, _root, { arxivId }, ctx) =>
-      ctx.db.paper.findUnique({ ...query, where: { arxivId } }),
+    description: "A paper by its arXiv id, or null when there is no such paper here.",
+    args: {
+      arxivId: t.arg.string({
+        required: true,
+        description:
+          "The id (`2501.08313`, old style `cs/0112017` or `math.GT/0309136`), with or without a version (`2501.08313v1`: ignored) or an `arXiv:` prefix, or a link to its arxiv.org page (`https://arxiv.org/abs/2501.08313v2`, `http://arxiv.org/pdf/2501.08313v1`, `https://arxiv.org/pdf/2501.08313v1.pdf`). Anything else is a BAD_USER_INPUT error.",
+      }),
+    },
+    resolve: (query, _root, args, ctx) => {
+      const arxivId = arxivIdOf(args.arxivId);
+      if (!arxivId) {
+        throw new UserInputError(
+          "arxivId",
+          `${JSON.stringify(args.arxivId.slice(0, 100))} is not an arXiv id or arxiv.org link: expected one like 2501.08313, 2501.08313v1, arXiv:2501.08313, cs/0112017 or https://arxiv.org/abs/2501.08313`,
+        );
+      }
+      return ctx.db.paper.findUnique({ ...query, where: { arxivId } });
+    },
   }),
 }));
+
+builder.prismaObjectField("Author", "papers", (t) =>
+  t.field({
+    type: PaperConnection,
+    description:
+      "The papers the author is a visible author of (hidden authorships are left out), with the filters and orders of `papers`; newest published first by default.",
+    args: paperConnectionArgs("PUBLISHED_AT"),
+    complexity: (args) => ({ field: 2, multiplier: pageMultiplier(args) }),
+    resolve: (author, args, ctx, info) => {
+      // `authorId` is understood by listPapers (src/papers/list.ts): a visible authorship.
+      const filter: PaperFilter & { authorId: number } = {
+        ...checkFilter(args.filter),
+        authorId: author.id,
+      };
+      return resolvePaperConnection(
+        ctx,
+        info,
+        filter,
+        (args.orderBy ?? { field: "PUBLISHED_AT" }) as { field: PaperOrderField },
+        args,
+      ) as never;
+    },
+  }),
+);

@@ -138,7 +138,8 @@ builder.queryFields((t) => ({
   }),
   topAuthors: t.field({
     type: [AuthorStat],
-    description: "The authors with the most papers listed in [from, to] (visible authors only).",
+    description:
+      "The authors with the most papers listed in [from, to] (visible authors only; an author named twice in one paper's list counts that paper once).",
     args: {
       from: t.arg({ type: "Date", required: true }),
       to: t.arg({ type: "Date", required: true }),
@@ -156,13 +157,17 @@ builder.queryFields((t) => ({
           upvotes: bigint | number | null;
         }[]
       >(
-        // The distinct papers of the range first, then their authors: (paper, author) pairs are
-        // then distinct without a second DISTINCT over the much larger join.
-        `SELECT a."id" AS "authorId", a."name", count(DISTINCT x."id") AS "papers", sum(x."upvotes") AS "upvotes"
+        // The distinct papers of the range first, then their authors. An author whose name
+        // appears twice in a paper's list has two PaperAuthor rows: only the first visible one
+        // joins (the NOT EXISTS looks up that paper's few authors by primary key), so each
+        // (paper, author) pair counts once, in the paper count and in the upvotes alike.
+        `SELECT a."id" AS "authorId", a."name", count(*) AS "papers", sum(x."upvotes") AS "upvotes"
          FROM (SELECT DISTINCT p."id", p."upvotes" FROM "Day" d
                JOIN "DayEntry" e ON e."dayId" = d."id" JOIN "Paper" p ON p."id" = e."paperId"
                WHERE d."date" >= ${p(ctx, 1)} AND d."date" <= ${p(ctx, 2)}) AS x
          JOIN "PaperAuthor" pa ON pa."paperId" = x."id" AND pa."hidden" = false
+           AND NOT EXISTS (SELECT 1 FROM "PaperAuthor" q WHERE q."paperId" = pa."paperId"
+             AND q."authorId" = pa."authorId" AND q."hidden" = false AND q."position" < pa."position")
          JOIN "Author" a ON a."id" = pa."authorId"
          GROUP BY a."id", a."name" ORDER BY "papers" DESC, "upvotes" DESC, a."name" ASC LIMIT ${limit}`,
         from,

@@ -2,6 +2,7 @@
 import { filter, pipe } from "graphql-yoga";
 import { PAGE_SIZE } from "../../papers/list.ts";
 import { PaperNotFound, setVote } from "../../votes/votes.ts";
+import { checkArguments } from "../arguments.ts";
 import { builder } from "../builder.ts";
 import type { Context } from "../context.ts";
 import { NotFoundError, RateLimitedError, UnauthenticatedError } from "../errors.ts";
@@ -48,6 +49,8 @@ builder.prismaObjectField("Paper", "votes", (t) =>
       args: { since: t.arg({ type: "DateTime" }), until: t.arg({ type: "DateTime" }) },
       complexity: (args) => ({ field: 2, multiplier: pageMultiplier(args) }),
       query: (args) => {
+        // Runs while the parent plans its SQL, before this field's own argument check.
+        checkArguments(args);
         checkPage(args as { first?: number | null; last?: number | null });
         return {
           where: { createdAt: { gte: args.since ?? undefined, lte: args.until ?? undefined } },
