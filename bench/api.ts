@@ -5,13 +5,14 @@
  *
  *   npx tsx bench/api.ts [--engines sqlite,postgresql] [--seconds 10] [--connections 10]
  *
- * Prints a Markdown table: requests/s, p50 and p99 latency, and the server's peak memory (VmHWM).
+ * Prints a Markdown table: requests/s, p50 and p99 latency, and the server's peak memory (VmHWM);
+ * then the latency of single requests, one at a time (p50 of 50), for the author filter.
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
-import { migrate } from "../src/db/migrate.ts";
+import { upgradeDatabase } from "../src/db/client.ts";
 import { openSqlClient } from "../src/db/sql.ts";
 import type { Provider } from "../src/db/target.ts";
 import { ingest } from "../src/ingest/run.ts";
@@ -49,6 +50,29 @@ const OPERATIONS = {
     variables: {},
   },
 };
+
+/**
+ * Measured alone (one request at a time): the author filter, on a rare surname typed without its
+ * accent, and on the most common surname of the corpus (about one author in eight, as `Wang` is
+ * common on real papers), with the page's total count.
+ */
+const byAuthor = (author: string) => ({
+  query: `query($author: String!) { papers(first: 20, filter: { author: $author }, orderBy: { field: UPVOTES }) { totalCount nodes { title upvotes } } }`,
+  variables: { author },
+});
+const ALONE = {
+  'author filter, a rare surname ("wisniewski")': byAuthor("wisniewski"),
+  'author filter, the most common surname ("Wang")': byAuthor("Wang"),
+};
+
+async function alone(url: string, operation: { query: string; variables: object }) {
+  await post(url, operation.query, operation.variables);
+  const times: number[] = [];
+  for (let i = 0; i < 50; i++)
+    times.push((await post(url, operation.query, operation.variables)).ms);
+  times.sort((a, b) => a - b);
+  return { p50: times[25] as number, p90: times[45] as number };
+}
 
 function peakMemoryMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
@@ -89,7 +113,7 @@ async function deepPage(url: string) {
 
 async function run(provider: Provider) {
   const { target, drop } = await createTestTarget(provider);
-  await migrate(target);
+  await upgradeDatabase(target);
   const sql = openSqlClient(target);
   console.log(`${provider}: ingesting ${DAYS} x ${PAPERS}...`);
   await ingest(
@@ -121,6 +145,12 @@ async function run(provider: Provider) {
       });
       rows.push(
         `| ${provider} | ${name} | ${Math.round(result.requests.average)} | ${result.latency.p50} ms | ${result.latency.p99} ms | ${result.non2xx + result.errors} |`,
+      );
+    }
+    for (const [name, operation] of Object.entries(ALONE)) {
+      const { p50, p90 } = await alone(url, operation);
+      rows.push(
+        `| ${provider} | ${name}, alone | | ${p50.toFixed(1)} ms | p90 ${p90.toFixed(1)} ms | |`,
       );
     }
     const deep = await deepPage(url);

@@ -2,13 +2,15 @@
  * Writes a synthetic digest corpus: `days` consecutive days of `papers` papers each, as Daily
  * Papers API JSON, with every `textEvery`-th day as page text instead. About 10% of each day's
  * papers already appeared the day before (with more upvotes), as on the real feed, so the ingest
- * has to dedupe. Deterministic: the same arguments give the same bytes.
+ * has to dedupe. Authors come from a pool of 20,000 people with realistic names (bench/names.ts).
+ * Deterministic: the same arguments give the same bytes.
  *
  *   npx tsx bench/generate.ts [--days 1000] [--papers 100] [--text-every 10] [--out bench/out/digests]
  */
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { authorPool } from "./names.ts";
 
 export interface CorpusOptions {
   days: number;
@@ -17,8 +19,8 @@ export interface CorpusOptions {
   out: string;
 }
 
-/** mulberry32: a small, fast, seedable PRNG. */
-function random(seed: number): () => number {
+/** mulberry32: a small, fast, seedable PRNG (benchmarks and tests replay the same data). */
+export function random(seed: number): () => number {
   let a = seed;
   return () => {
     a = (a + 0x6d2b79f5) | 0;
@@ -58,6 +60,7 @@ export function generateCorpus({ days, papers, textEvery, out }: CorpusOptions):
   const word = () =>
     rand() < 0.5 ? pick(WORDS) : (rare[Math.floor(rare.length * rand() ** 2)] as string);
   const words = (n: number) => Array.from({ length: n }, word).join(" ");
+  const people = authorPool(20_000, rand);
   let counter = 0;
   const newPaper = (day: Date): Paper => {
     counter += 1;
@@ -71,7 +74,7 @@ export function generateCorpus({ days, papers, textEvery, out }: CorpusOptions):
       abstract: `${words(140)}. Code: https://github.com/lab${counter % 97}/project-${counter}.`,
       authors: Array.from(
         { length: 3 + Math.floor(rand() * 10) },
-        () => `Author ${Math.floor(rand() * 20_000)}`,
+        () => people[Math.floor(rand() * people.length)] as string,
       ),
       publishedAt: published,
       upvotes: Math.floor(rand() * 50),

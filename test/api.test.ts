@@ -257,6 +257,13 @@ describe.each(ENGINES)("the read API on %s", (provider) => {
       { author: "zhang" },
       (p) => p.authors.some((a) => a.toLowerCase().includes("zhang")),
     ],
+    [
+      // Names hundreds of authors: pages are read by probing each paper's authors in order.
+      "a common surname",
+      { author: "Wang" },
+      (p) => p.authors.some((a) => /\bwang\b/i.test(a)),
+    ],
+
     ["has code", { hasCode: true }, (p) => p.codeUrl !== null],
     ["has no code", { hasCode: false }, (p) => p.codeUrl === null],
     [

@@ -356,6 +356,34 @@ describe.each(ENGINES)("ingest on %s", (provider) => {
     expect(file?.status === "failed" && file.error).toContain("injected failure");
     expect(await countData(db)).toEqual(EMPTY);
     expect(await db.ingestRun.findMany()).toMatchObject([{ status: "failed" }]);
+
+    // In one run (one batch of digests), a good digest before and after the failing one stay,
+    // with their search words; the failing one leaves nothing, its words included.
+    const some = (from: number) =>
+      JSON.stringify(
+        fixtureItems()
+          .slice(from, from + 10)
+          .map((item: ApiItem) => ({
+            ...item,
+            paper: { ...item.paper, submittedOnDailyAt: undefined },
+          })),
+      );
+    const batch = await run({
+      "2024-10-23.json": some(0),
+      "2024-10-24.json": json,
+      "2024-10-26.json": some(10),
+    });
+    expect(batch.files.map((f) => [f.date, f.status])).toEqual([
+      ["2024-10-23", "succeeded"],
+      ["2024-10-24", "failed"],
+      ["2024-10-26", "succeeded"],
+    ]);
+    expect(await db.paper.count()).toBe(20);
+    const indexed =
+      provider === "sqlite"
+        ? `SELECT count(*) AS "n" FROM "PaperWords"`
+        : `SELECT count(*) AS "n" FROM "Paper" WHERE "searchVector" IS NOT NULL`;
+    expect(Number((await database.sql.query<{ n: number }>(indexed))[0]?.n)).toBe(20);
   });
 
   it("dry-run reports what it would do and writes nothing", async () => {

@@ -75,14 +75,11 @@ export interface Upgrade {
  * Brings a database up to this version: applies pending migrations, then rewrites the stored
  * words (search words, title and name keys) if the word rule changed since they were written.
  */
-export async function upgradeDatabase(
-  target: DatabaseTarget,
-  onProgress?: (papers: number) => void,
-): Promise<Upgrade> {
+export async function upgradeDatabase(target: DatabaseTarget): Promise<Upgrade> {
   const applied = await migrate(target);
   const sql = openSqlClient(target);
   try {
-    return { applied, reindexed: await reindexWords(sql, onProgress) };
+    return { applied, reindexed: await reindexWords(sql) };
   } finally {
     await sql.close();
   }

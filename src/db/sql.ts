@@ -14,8 +14,8 @@ export type SqlValue = string | number | boolean | Date | null;
 /** A parameter: a value, or (PostgreSQL, through `Sql.in` and bulk inserts) an array of values. */
 export type SqlParam = SqlValue | SqlValue[];
 export type Row = Record<string, unknown>;
-/** Column types, for PostgreSQL's typed arrays. */
-export type ColumnType = "int" | "text" | "boolean" | "timestamp";
+/** Column types, for PostgreSQL's typed arrays (`tsvector`: a tsvector literal, PostgreSQL only). */
+export type ColumnType = "int" | "float" | "text" | "boolean" | "timestamp" | "tsvector";
 /** Columns to insert, in order, with their types. */
 export type Columns = Readonly<Record<string, ColumnType>>;
 
@@ -33,11 +33,27 @@ export interface Sql {
     rows: SqlValue[][],
     suffix?: string,
   ): Promise<T[]>;
-  /** A membership test for a WHERE clause: `IN (?, ...)`, or `= ANY(?)` with one array. */
+  /**
+   * A membership test for a WHERE clause with one parameter whatever the list's length (so its
+   * statement is prepared once): `IN (SELECT value FROM json_each(?))`, or `= ANY(?)`.
+   */
   in(
     values: readonly (string | number)[],
     type: "int" | "text",
   ): { sql: string; params: SqlParam[] };
+}
+
+/**
+ * A transaction holding several units of work, each in its own savepoint: a unit that fails is
+ * undone alone, and the others commit together. Writing many small digests this way costs one
+ * commit (one WAL flush, one fsync on PostgreSQL, one FTS5 segment) per batch, not per digest,
+ * while each digest stays all-or-nothing.
+ */
+export interface Batch extends Sql {
+  /** Runs `fn` in a savepoint: its writes stay if it returns, vanish if it throws. */
+  unit<T>(fn: (sql: Sql) => Promise<T>): Promise<T>;
+  commit(): Promise<void>;
+  rollback(): Promise<void>;
 }
 
 export interface SqlClient extends Sql {
@@ -47,6 +63,13 @@ export interface SqlClient extends Sql {
    * writers wait for each other instead of failing. Rolls back if `fn` throws.
    */
   transaction<T>(lockKey: number, fn: (sql: Sql) => Promise<T>): Promise<T>;
+  /** Opens a transaction for units of work (see `Batch`), holding the write lock as above. */
+  batch(lockKey: number): Promise<Batch>;
+  /**
+   * Refreshes the planner's statistics of these tables after they grew a lot (PostgreSQL plans a
+   * join over a table it still believes empty with a full scan; SQLite needs nothing here).
+   */
+  analyze(tables: readonly string[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -119,7 +142,7 @@ class SqliteClient implements SqlClient {
   }
 
   in(values: readonly (string | number)[]): { sql: string; params: SqlParam[] } {
-    return { sql: `IN (${placeholders(values.length)})`, params: [...values] };
+    return { sql: `IN (SELECT "value" FROM json_each(?))`, params: [JSON.stringify(values)] };
   }
 
   /** One prepared single-row statement run per row: the fastest way into SQLite. */
@@ -156,17 +179,58 @@ class SqliteClient implements SqlClient {
     }
   }
 
+  async analyze(): Promise<void> {}
+
+  async batch(_lockKey: number): Promise<Batch> {
+    this.db.exec("BEGIN IMMEDIATE");
+    const run = async (statement: string) => {
+      this.db.exec(statement);
+    };
+    return batchOf(this, run, {
+      commit: () => run("COMMIT"),
+      rollback: () => (this.db.inTransaction ? run("ROLLBACK") : Promise.resolve()),
+    });
+  }
+
   async close(): Promise<void> {
     this.db.close();
   }
 }
 
+/** A `Batch` over a connection in an open transaction: `run` sends one statement. */
+function batchOf(
+  sql: Sql,
+  run: (statement: string) => Promise<void>,
+  end: { commit: () => Promise<void>; rollback: () => Promise<void> },
+): Batch {
+  let units = 0;
+  return Object.assign(Object.create(sql) as Sql, {
+    async unit<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
+      const name = `unit_${++units}`;
+      await run(`SAVEPOINT ${name}`);
+      try {
+        const result = await fn(sql);
+        await run(`RELEASE SAVEPOINT ${name}`);
+        return result;
+      } catch (error) {
+        await run(`ROLLBACK TO SAVEPOINT ${name}`);
+        await run(`RELEASE SAVEPOINT ${name}`);
+        throw error;
+      }
+    },
+    commit: end.commit,
+    rollback: end.rollback,
+  });
+}
+
 const TIMESTAMP_OID = 1114;
 const PG_ARRAY_TYPES: Record<ColumnType, string> = {
   int: "int[]",
+  float: "double precision[]",
   text: "text[]",
   boolean: "boolean[]",
   timestamp: "timestamp(3)[]",
+  tsvector: "tsvector[]",
 };
 
 class PostgresQueries implements Sql {
@@ -262,6 +326,39 @@ class PostgresClient extends PostgresQueries implements SqlClient {
     } finally {
       client.release();
     }
+  }
+
+  async analyze(tables: readonly string[]): Promise<void> {
+    await this.client.query(`ANALYZE ${tables.map((t) => `"${t}"`).join(", ")}`);
+  }
+
+  async batch(lockKey: number): Promise<Batch> {
+    const client = await (this.client as pg.Pool).connect();
+    try {
+      await client.query("BEGIN");
+      await client.query("SELECT pg_advisory_xact_lock($1)", [lockKey]);
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => {});
+      client.release();
+      throw error;
+    }
+    const run = async (statement: string) => {
+      await client.query(statement);
+    };
+    let open = true;
+    const end = async (statement: string) => {
+      if (!open) return;
+      open = false;
+      try {
+        await run(statement);
+      } finally {
+        client.release();
+      }
+    };
+    return batchOf(new PostgresQueries(client), run, {
+      commit: () => end("COMMIT"),
+      rollback: () => end("ROLLBACK").catch(() => {}),
+    });
   }
 
   async close(): Promise<void> {

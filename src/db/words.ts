@@ -22,6 +22,8 @@ export interface PaperText {
   id: number;
   title: string;
   abstract: string;
+  /** The paper has no words yet (it was just inserted): nothing to replace. */
+  isNew?: boolean;
 }
 
 /** Writes the search words of papers (replacing what was there). */
@@ -31,7 +33,7 @@ export async function writePaperWords(sql: Sql, papers: PaperText[]): Promise<vo
     for (const p of papers) {
       const doc = paperWords(p.title, p.abstract);
       await sql.execute(
-        `INSERT OR REPLACE INTO "PaperWords" ("rowid", "title", "abstract") VALUES (?, ?, ?)`,
+        `INSERT ${p.isNew ? "" : "OR REPLACE "}INTO "PaperWords" ("rowid", "title", "abstract") VALUES (?, ?, ?)`,
         [p.id, ftsText(doc.title), ftsText(doc.abstract)],
       );
     }
@@ -63,39 +65,27 @@ const BATCH = 2_000;
  */
 export async function reindexWords(
   sql: SqlClient,
-  onProgress?: (done: number) => void,
 ): Promise<{ papers: number; authors: number } | null> {
   if (await wordsAreCurrent(sql)) return null;
-  let papers = 0;
-  for (let after = 0; ; ) {
-    const rows = await sql.query<PaperText>(
-      `SELECT "id", "title", "abstract" FROM "Paper" WHERE "id" > ? ORDER BY "id" LIMIT ${BATCH}`,
-      [after],
-    );
-    if (rows.length === 0) break;
-    await sql.transaction(WRITE_LOCK, async (tx) => {
+  const papers = await eachBatch<PaperText>(
+    sql,
+    `"id", "title", "abstract" FROM "Paper"`,
+    async (tx, rows) => {
       await writePaperWords(tx, rows);
       await tx.execute(
         `UPDATE "Paper" AS p SET "titleKey" = u."key"
-         FROM ${idTextRows(tx, rows.length)} WHERE p."id" = u."id" AND p."titleKey" <> u."key"`,
+       FROM ${idTextRows(tx, rows.length)} WHERE p."id" = u."id" AND p."titleKey" <> u."key"`,
         idTextParams(
           tx,
           rows.map((r) => [r.id, titleKey(r.title)]),
         ),
       );
-    });
-    papers += rows.length;
-    after = Number(rows.at(-1)?.id);
-    onProgress?.(papers);
-  }
-  let authors = 0;
-  for (let after = 0; ; ) {
-    const rows = await sql.query<{ id: number; name: string }>(
-      `SELECT "id", "name" FROM "Author" WHERE "id" > ? ORDER BY "id" LIMIT ${BATCH}`,
-      [after],
-    );
-    if (rows.length === 0) break;
-    await sql.transaction(WRITE_LOCK, async (tx) => {
+    },
+  );
+  const authors = await eachBatch<{ id: number; name: string }>(
+    sql,
+    `"id", "name" FROM "Author"`,
+    async (tx, rows) => {
       await tx.execute(
         `UPDATE "Author" AS a SET "nameKey" = u."key"
          FROM ${idTextRows(tx, rows.length)} WHERE a."id" = u."id" AND a."nameKey" <> u."key"`,
@@ -104,16 +94,36 @@ export async function reindexWords(
           rows.map((r) => [r.id, nameKey(r.name)]),
         ),
       );
-    });
-    authors += rows.length;
-    after = Number(rows.at(-1)?.id);
-  }
+    },
+  );
   await sql.execute(
     `INSERT INTO "Setting" ("key", "value") VALUES (?, ?)
      ON CONFLICT ("key") DO UPDATE SET "value" = excluded."value"`,
     [SETTING, WORD_RULE_VERSION],
   );
   return { papers, authors };
+}
+
+/**
+ * Runs `fn` over every row of `columnsFrom` (`"id", ... FROM "Table"`), in id order, `BATCH`
+ * rows at a time, each batch in its own transaction under the writers' lock. Returns the count.
+ */
+async function eachBatch<T extends { id: number }>(
+  sql: SqlClient,
+  columnsFrom: string,
+  fn: (tx: Sql, rows: T[]) => Promise<void>,
+): Promise<number> {
+  let count = 0;
+  for (let after = 0; ; ) {
+    const rows = await sql.query<T>(
+      `SELECT ${columnsFrom} WHERE "id" > ? ORDER BY "id" LIMIT ${BATCH}`,
+      [after],
+    );
+    if (rows.length === 0) return count;
+    await sql.transaction(WRITE_LOCK, (tx) => fn(tx, rows));
+    count += rows.length;
+    after = Number(rows.at(-1)?.id);
+  }
 }
 
 /** A FROM item `u("id", "key")` of `rows` parameter pairs (see `idTextParams`). */

@@ -5,7 +5,8 @@
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, extname, join } from "node:path";
-import type { Sql, SqlClient } from "../db/sql.ts";
+import type { Batch, Sql, SqlClient } from "../db/sql.ts";
+import { type PaperText, writePaperWords } from "../db/words.ts";
 import { listingReason } from "./listing.ts";
 import { parseDigest } from "./parse.ts";
 import { type Digest, DigestError, type DigestFormat, LIMITS } from "./types.ts";
@@ -37,6 +38,12 @@ export interface InputFile {
   bytes?: Buffer;
 }
 
+/** The report of one digest, and the search words its write left to write (see `WriteCounts`). */
+interface Written {
+  report: FileReport;
+  words: PaperText[];
+}
+
 export type FileReport = {
   source: string;
   format: DigestFormat | null;
@@ -49,7 +56,7 @@ export type FileReport = {
   /** Time spent in the database for this digest (reading and parsing are not counted). */
   seconds: number;
 } & (
-  | ({ status: "succeeded" | "dry-run" } & WriteCounts)
+  | ({ status: "succeeded" | "dry-run" } & Omit<WriteCounts, "words">)
   | { status: "skipped"; previousRunId: number }
   /** A digest that lists no papers (the API's answer for weekends and holidays): nothing to do. */
   | { status: "empty" }
@@ -215,11 +222,7 @@ async function recordRun(
   return Number(row?.id);
 }
 
-async function ingestParsed(
-  sql: SqlClient,
-  parsed: Parsed,
-  options: IngestOptions,
-): Promise<FileReport> {
+async function ingestParsed(sql: Batch, parsed: Parsed, options: IngestOptions): Promise<Written> {
   const { input, hash } = parsed;
   const digest = parsed.digest ?? (parsed.error ? undefined : parseInput(input, options).digest);
   const warnings = [
@@ -241,11 +244,11 @@ async function ingestParsed(
   if (!digest) {
     const error = parsed.error ?? `${input.source}: changed while it was being ingested`;
     const runId = await record({ status: "failed", finishedAt: new Date(), error });
-    return { ...base, runId, status: "failed", error, seconds: elapsed() };
+    return { report: { ...base, runId, status: "failed", error, seconds: elapsed() }, words: [] };
   }
   if (digest.papers.length === 0) {
     const runId = await record({ status: "empty", finishedAt: new Date(), warnings });
-    return { ...base, runId, status: "empty", seconds: elapsed() };
+    return { report: { ...base, runId, status: "empty", seconds: elapsed() }, words: [] };
   }
   if (!options.force) {
     const [previous] = await sql.query<{ id: number }>(
@@ -257,15 +260,22 @@ async function ingestParsed(
     if (previous) {
       const runId = await record({ status: "skipped", finishedAt: new Date() });
       const previousRunId = Number(previous.id);
-      return { ...base, runId, status: "skipped", previousRunId, seconds: elapsed() };
+      const report: FileReport = {
+        ...base,
+        runId,
+        status: "skipped",
+        previousRunId,
+        seconds: elapsed(),
+      };
+      return { report, words: [] };
     }
   }
 
-  // The run's row is written in the digest's own transaction: a run that dies half-way leaves the
-  // database exactly as it was, with no row claiming a run is still going.
+  // The run's row is written in the digest's own unit of work: a run that dies half-way leaves
+  // the database exactly as it was, with no row claiming a run is still going.
   let runId: number | null = null;
   try {
-    const counts = await sql.transaction(INGEST_LOCK, async (tx) => {
+    const counts = await sql.unit(async (tx) => {
       runId = options.dryRun
         ? null
         : await recordRun(tx, parsed, { status: "running", finishedAt: null });
@@ -292,34 +302,58 @@ async function ingestParsed(
       );
       return counts;
     });
-    return {
+    const { words, ...written } = counts;
+    const report: FileReport = {
       ...base,
       warnings: [...warnings, ...counts.notes],
       runId,
       status: "succeeded",
-      ...counts,
+      ...written,
       seconds: elapsed(),
     };
+    return { report, words };
   } catch (error) {
     if (error instanceof DryRunRollback) {
-      return {
+      const { words: _rolledBack, ...counts } = error.counts;
+      const report: FileReport = {
         ...base,
-        warnings: [...warnings, ...error.counts.notes],
+        warnings: [...warnings, ...counts.notes],
         runId: null,
         status: "dry-run",
-        ...error.counts,
+        ...counts,
         seconds: elapsed(),
       };
+      return { report, words: [] };
     }
     const text = `${input.source}: ${message(error)}`;
     runId = await record({ status: "failed", finishedAt: new Date(), error: text, warnings });
-    return { ...base, runId, status: "failed", error: text, seconds: elapsed() };
+    return {
+      report: { ...base, runId, status: "failed", error: text, seconds: elapsed() },
+      words: [],
+    };
   }
 }
 
 /**
+ * Digests are written in batches: one transaction holds digests until it has this many papers or
+ * has been open this long, each digest in its own savepoint (see `Batch` in src/db/sql.ts). Each
+ * digest stays all-or-nothing and a bad one does not undo the others; a commit, its WAL flush and
+ * its fsync are paid once per batch instead of once per digest (real daily files are small, so
+ * that cost dominated), and the write lock is never held much longer than this.
+ */
+const BATCH_LIMITS = { papers: 2_000, ms: 250 } as const;
+
+/**
+ * After a run has added this many papers, and again each time it doubles, the tables it grows
+ * get fresh planner statistics: a first load into an empty PostgreSQL database otherwise plans
+ * its lookups for empty tables (full scans) until autovacuum catches up, a minute later.
+ */
+const ANALYZE_AFTER_PAPERS = 500;
+const GROWING_TABLES = ["Paper", "PaperAuthor", "Author", "DayEntry", "UpvoteSnapshot"] as const;
+
+/**
  * Ingests the given inputs in digest-date order (unreadable ones first, as failures), each in its
- * own transaction: one bad digest does not undo the others.
+ * own unit of work: one bad digest does not undo the others.
  */
 export async function ingest(
   sql: SqlClient,
@@ -341,13 +375,84 @@ export async function ingest(
   );
   const files: FileReport[] = [];
   let papers = 0;
-  for (const item of parsed) {
-    const report = await ingestParsed(sql, item, options);
-    files.push(report);
-    if ("papersTotal" in report) papers += report.papersTotal;
-    onProgress?.(files.length, parsed.length, papers);
+  let newPapers = 0;
+  let analyzeAt = ANALYZE_AFTER_PAPERS;
+  let batch: {
+    sql: Batch;
+    opened: number;
+    papers: number;
+    first: number;
+    words: Map<number, PaperText>;
+  } | null = null;
+  const commit = async () => {
+    if (!batch) return;
+    const { sql: open, first, words } = batch;
+    batch = null;
+    try {
+      await writePaperWords(open, [...words.values()]);
+      await open.commit();
+    } catch (error) {
+      // Nothing of the batch was written: each of its digests failed, and says why.
+      await open.rollback();
+      const why = `the database refused the commit: ${message(error)}`;
+      for (let i = first; i < files.length; i++) {
+        const file = files[i] as FileReport;
+        const { source, format, date, listName, warnings, seconds } = file;
+        const text = `${source}: ${why}`;
+        files[i] = {
+          source,
+          format,
+          date,
+          listName,
+          warnings,
+          seconds,
+          runId: null,
+          status: "failed",
+          error: text,
+        };
+      }
+    }
+  };
+  try {
+    for (const item of parsed) {
+      batch ??= {
+        sql: await sql.batch(INGEST_LOCK),
+        opened: performance.now(),
+        papers: 0,
+        first: files.length,
+        words: new Map(),
+      };
+      const { report, words } = await ingestParsed(batch.sql, item, options);
+      // The last text of a paper wins, as it would digest by digest; a paper new in this batch
+      // has no words to replace yet.
+      for (const paper of words) {
+        const isNew = paper.isNew || batch.words.get(paper.id)?.isNew;
+        batch.words.set(paper.id, { ...paper, isNew });
+      }
+      files.push(report);
+      if ("papersTotal" in report) {
+        papers += report.papersTotal;
+        newPapers += report.papersNew;
+        batch.papers += report.papersTotal;
+      }
+      if (
+        batch.papers >= BATCH_LIMITS.papers ||
+        performance.now() - batch.opened >= BATCH_LIMITS.ms
+      ) {
+        await commit();
+        if (newPapers >= analyzeAt && !options.dryRun) {
+          await sql.analyze(GROWING_TABLES);
+          analyzeAt = newPapers * 2;
+        }
+      }
+      onProgress?.(files.length, parsed.length, papers);
+    }
+    await commit();
+  } catch (error) {
+    await (batch as { sql: Batch } | null)?.sql.rollback();
+    throw error;
   }
-  const sum = (key: Exclude<keyof WriteCounts, "notes">) =>
+  const sum = (key: Exclude<keyof WriteCounts, "notes" | "words">) =>
     files.reduce((n, f) => n + (key in f ? (f as unknown as WriteCounts)[key] : 0), 0);
   const written = files.filter((f) => "papersTotal" in f);
   return {

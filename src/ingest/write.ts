@@ -27,8 +27,8 @@ import {
   type SqlValue,
   toDate,
 } from "../db/sql.ts";
-import { trendingSql } from "../db/trending.ts";
-import { WRITE_LOCK, writePaperWords } from "../db/words.ts";
+import { trendingScore, trendingSql } from "../db/trending.ts";
+import { type PaperText, WRITE_LOCK } from "../db/words.ts";
 import { nameKey } from "../search/documents.ts";
 import type { Digest, ParsedAuthor, ParsedPaper } from "./types.ts";
 
@@ -43,6 +43,12 @@ export interface WriteCounts {
   papersNotLoaded: number;
   /** What the report should say about this write (e.g. that a capture left an API day alone). */
   notes: string[];
+  /**
+   * Papers whose search words must be (re)written: the new ones and those whose text changed.
+   * The caller writes them (`writePaperWords`), once per batch of digests: FTS5 flushes its
+   * index at every savepoint, so writing them digest by digest cost a flush per digest.
+   */
+  words: PaperText[];
 }
 
 /** The paper columns a digest decides (everything but ids, local votes and timestamps). */
@@ -105,6 +111,7 @@ const FIELDS = Object.keys(FIELD_TYPES) as (keyof PaperFields)[];
 const PAPER_COLUMNS = {
   ...FIELD_TYPES,
   upvotes: "int",
+  trendingScore: "float",
   createdAt: "timestamp",
   updatedAt: "timestamp",
 } as const satisfies Columns;
@@ -331,6 +338,8 @@ interface PaperWrites {
   /** Indexes of matched papers whose row or author list changed. */
   touched: Set<number>;
   papersNew: number;
+  /** Papers whose search words must be written (see `WriteCounts.words`). */
+  words: PaperText[];
 }
 
 /**
@@ -383,10 +392,13 @@ async function writePapers(
     }
   });
 
+  // A new paper has no local votes: its trending score is that of its digest count. An update's
+  // is computed in the database, from the row's local votes (see below).
   const row = (fields: PaperFields, id?: number): SqlValue[] => [
     ...(id === undefined ? [] : [id]),
     ...FIELDS.map((f) => (f === "digestUpvotes" ? (fields[f] ?? 0) : fields[f]) as SqlValue),
     fields.digestUpvotes ?? 0,
+    trendingScore(fields.digestUpvotes ?? 0, fields.lastSeenOn),
     now,
     now,
   ];
@@ -405,14 +417,6 @@ async function writePapers(
     const p = papers[index] as ParsedPaper;
     paperIds[index] = newIds.get(keyOf(p.arxivId, p.titleKey)) as number;
   }
-  if (newIds.size > 0) {
-    const where = sql.in([...newIds.values()], "int");
-    await sql.execute(
-      `UPDATE "Paper" SET "trendingScore" = ${trendingSql(sql.provider, '"upvotes"', '"lastSeenOn"')}
-       WHERE "id" ${where.sql}`,
-      where.params,
-    );
-  }
 
   // Update changed papers in one upsert on the primary key. `upvotes` is computed in the database
   // from the row's current local votes, so a vote committed meanwhile is never lost.
@@ -426,15 +430,18 @@ async function writePapers(
        "updatedAt" = excluded."updatedAt"`,
   );
 
-  // Search words of the new papers and of those whose text changed.
-  await writePaperWords(sql, [
+  // Search words of the new papers and of those whose text changed (written by the caller).
+  const words: PaperText[] = [
     ...toInsert.map(({ index, fields }) => ({
       id: paperIds[index] as number,
       title: fields.title,
       abstract: fields.abstract,
+      isNew: true,
     })),
-    ...toUpdate.filter((u) => u.textChanged).map(({ id, fields }) => ({ id, ...fields })),
-  ]);
+    ...toUpdate
+      .filter((u) => u.textChanged)
+      .map(({ id, fields }) => ({ id, title: fields.title, abstract: fields.abstract })),
+  ];
 
   // Author lists: replace the changed ones.
   if (authorsToWrite.length > 0) {
@@ -471,7 +478,7 @@ async function writePapers(
       ),
     );
   }
-  return { paperIds, matches, upvotes, touched, papersNew: toInsert.length };
+  return { paperIds, matches, upvotes, touched, papersNew: toInsert.length, words };
 }
 
 /**
@@ -529,6 +536,7 @@ export async function writeDigest(
       papersUnchanged: listed - touched.size,
       entriesKept: 0,
       papersNotLoaded: notLoaded,
+      words: written.words,
       notes: [
         `${date} is listed by the Daily Papers API, so this page-text capture leaves the day as it is: ` +
           `${listed} of its ${papers.length} papers are in the listing (only their empty fields were filled)` +
@@ -659,6 +667,7 @@ export async function writeDigest(
     entriesKept: kept.length,
     papersNotLoaded: 0,
     notes: [],
+    words: written.words,
   };
 }
 
@@ -711,5 +720,6 @@ export async function writeList(
     entriesKept: 0,
     papersNotLoaded: 0,
     notes: [],
+    words: written.words,
   };
 }

@@ -37,6 +37,12 @@ export interface PaperWords {
  * per-document limits above applied to both together (as PostgreSQL counts them).
  */
 export function paperWords(title: string, abstract: string): PaperWords {
+  const titleWords = words(title);
+  const abstractWords = words(abstract);
+  // Fewer words than a word may occur: no limit can apply (the case of nearly every paper).
+  if (titleWords.length + abstractWords.length < MAX_POSITIONS_PER_WORD) {
+    return { title: titleWords, abstract: abstractWords };
+  }
   const seen = new Map<string, number>();
   let position = 0;
   const limit = (list: string[]): string[] => {
@@ -49,9 +55,9 @@ export function paperWords(title: string, abstract: string): PaperWords {
     }
     return out;
   };
-  const titleWords = limit(words(title));
+  const limitedTitle = limit(titleWords);
   position++; // a gap: a phrase never runs from the title into the abstract
-  return { title: titleWords, abstract: limit(words(abstract)) };
+  return { title: limitedTitle, abstract: limit(abstractWords) };
 }
 
 /** SQLite: the text of a column of the FTS5 table "PaperWords" (words separated by spaces). */

@@ -41,8 +41,12 @@ const BASE_LETTERS: Record<string, string> = {
 };
 const BASE_LETTER = new RegExp(`[${Object.keys(BASE_LETTERS).join("")}]`, "gu");
 
-/** Accents on Latin, Greek and Cyrillic letters (after NFKD); other scripts keep their marks. */
-const ACCENTS = /(?<=[\p{Script=Latin}\p{Script=Greek}\p{Script=Cyrillic}][\p{M}]*)\p{M}/gu;
+/** Scripts whose accents fold away (after NFKD); other scripts keep their marks. */
+const ACCENTED_SCRIPT = /[\p{Script=Latin}\p{Script=Greek}\p{Script=Cyrillic}]/u;
+const MARKS = /\p{M}+/gu;
+/** A run of marks is dropped when the letter it follows is Latin, Greek or Cyrillic (all BMP). */
+const dropAccents = (marks: string, offset: number, text: string) =>
+  ACCENTED_SCRIPT.test(text.charAt(offset - 1)) ? "" : marks;
 
 /** Folds text as the word rule says (step 2): case, accents and compatibility forms. */
 export function fold(text: string): string {
@@ -51,7 +55,7 @@ export function fold(text: string): string {
     .normalize("NFKD")
     .toLowerCase()
     .normalize("NFKD")
-    .replace(ACCENTS, "")
+    .replace(MARKS, dropAccents)
     .replace(BASE_LETTER, (c) => BASE_LETTERS[c] as string)
     .normalize("NFC");
 }
@@ -61,12 +65,35 @@ export function fold(text: string): string {
  * no CJK character. The `u` flag and `\p{...}` classes make it the same on every Node version
  * that has the same Unicode tables.
  */
+const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u;
+/** The same, for text without CJK characters (most text; a simpler pattern runs faster). */
+const WORD_NO_CJK = /[\p{L}\p{N}][\p{L}\p{N}\p{M}]*/gu;
 const WORD =
   /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]|(?![\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}])[\p{L}\p{N}](?:(?![\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}])[\p{L}\p{N}\p{M}])*/gu;
 
-/** The words of a text, folded, in order (steps 1-4). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ASCII is U+0000 to U+007F, controls included.
+const ASCII = /^[\u0000-\u007f]*$/;
+
+/**
+ * The words of a text, folded, in order (steps 1-4). ASCII text (most of it) takes a shortcut
+ * with the same result: folding ASCII only lower-cases it, and its words are its runs of letters
+ * and digits (test/unit/words.test.ts checks the two paths agree).
+ */
 export function words(text: string): string[] {
-  const found = fold(plainLatex(text)).match(WORD);
+  const plain = plainLatex(text);
+  const found = ASCII.test(plain) ? plain.toLowerCase().match(/[a-z0-9]+/g) : foldedWords(plain);
+  if (!found) return [];
+  return found.map((w) => (w.length > MAX_WORD_CHARS ? w.slice(0, MAX_WORD_CHARS) : w));
+}
+
+function foldedWords(text: string): string[] | null {
+  const folded = fold(text);
+  return folded.match(CJK.test(folded) ? WORD : WORD_NO_CJK);
+}
+
+/** `words` without the ASCII shortcut (for the test that proves the shortcut changes nothing). */
+export function wordsSlowly(text: string): string[] {
+  const found = foldedWords(plainLatex(text));
   if (!found) return [];
   return found.map((w) => (w.length > MAX_WORD_CHARS ? w.slice(0, MAX_WORD_CHARS) : w));
 }
@@ -120,6 +147,8 @@ const GREEK: Record<string, string> = {
 const TEXT_COMMANDS =
   "text|textbf|textit|textrm|textsf|texttt|textsc|textnormal|emph|underline|mathbf|mathrm|mathit|mathsf|mathtt|mathcal|mathbb|mathfrak|mathscr|boldsymbol|bm|operatorname|mbox|hbox";
 
+/** A text command that lost its backslash: the only LaTeX without `\`, `$` or `^`. */
+const TEXT_COMMAND_GUARD = /\b(?:text|math)[a-z]*\{/;
 /** `\cmd{arg}` (innermost first) with a known text command, backslash optional. */
 const TEXT_COMMAND_ARG = new RegExp(`\\\\?\\b(?:${TEXT_COMMANDS})\\s*\\{([^{}]*)\\}`, "g");
 /** Any other `\cmd{arg}`: its argument is kept. */
@@ -156,7 +185,9 @@ function plainMath(math: string): string {
  * `Transformer2`). Text without `\`, `$`, `^` or a text command is returned as is.
  */
 export function plainLatex(text: string): string {
-  if (!/[\\$^]|\b(?:text|math)[a-z]*\{/.test(text)) return text;
+  if (!/[\\$^]/.test(text) && !(text.includes("{") && TEXT_COMMAND_GUARD.test(text))) {
+    return text;
+  }
   const outside = text.replace(INLINE_MATH, (_, math: string) => plainMath(math));
   return unwrapCommands(outside, TEXT_COMMAND_ARG)
     .replace(/\\([A-Za-z]+)/g, (_, name: string) => GREEK[name] ?? " ")
