@@ -56,13 +56,18 @@ const OPERATIONS = {
  * accent, and on the most common surname of the corpus (about one author in eight, as `Wang` is
  * common on real papers), with the page's total count.
  */
-const byAuthor = (author: string) => ({
-  query: `query($author: String!) { papers(first: 20, filter: { author: $author }, orderBy: { field: UPVOTES }) { totalCount nodes { title upvotes } } }`,
+const byAuthor = (author: string, count: boolean) => ({
+  query: `query($author: String!) { papers(first: 20, filter: { author: $author }, orderBy: { field: UPVOTES }) { ${count ? "totalCount " : ""}nodes { title upvotes } } }`,
   variables: { author },
 });
 const ALONE = {
-  'author filter, a rare surname ("wisniewski")': byAuthor("wisniewski"),
-  'author filter, the most common surname ("Wang")': byAuthor("Wang"),
+  'author filter, a surname typed without its accent ("wisniewski"), with totalCount': byAuthor(
+    "wisniewski",
+    true,
+  ),
+  'author filter, a full name ("Sofia Wang"), with totalCount': byAuthor("Sofia Wang", true),
+  'author filter, the most common surname ("Wang"), a page': byAuthor("Wang", false),
+  'author filter, the most common surname ("Wang"), with totalCount': byAuthor("Wang", true),
 };
 
 async function alone(url: string, operation: { query: string; variables: object }) {

@@ -69,24 +69,27 @@ export function generateRealShaped(out: string): string[] {
     const date = day.toISOString().slice(0, 10);
     const wrapped = date < "2025-11-13";
     const count = 10 + Math.floor(rand() * 15);
+    const listed = new Set<string>();
     const items = Array.from({ length: count }, (_, rank) => {
-      const repeat = seen.length > 50 && rand() < 0.08;
-      const base = repeat
-        ? pick(seen)
-        : (() => {
-            counter++;
-            const published = new Date(t - (1 + Math.floor(rand() * 4)) * DAY_MS);
-            const yymm = date.slice(2, 4) + date.slice(5, 7);
-            const paper = {
-              id: `${yymm}.${String(counter % 100_000).padStart(5, "0")}`,
-              title: `${words(4)} ${counter}: ${words(5)}`.replace(/^./, (c) => c.toUpperCase()),
-              summary: `${words(150)}. Code at https://github.com/lab${counter % 97}/p${counter}.`,
-              authors: Array.from({ length: 2 + Math.floor(rand() * 12) }, () => pick(people)),
-              published: published.toISOString(),
-            };
-            seen.push(paper);
-            return paper;
-          })();
+      const again = seen.length > 50 && rand() < 0.08 ? pick(seen) : null;
+      const base =
+        again && !listed.has(again.id)
+          ? again
+          : (() => {
+              counter++;
+              const published = new Date(t - (1 + Math.floor(rand() * 4)) * DAY_MS);
+              const yymm = date.slice(2, 4) + date.slice(5, 7);
+              const paper = {
+                id: `${yymm}.${String(counter % 100_000).padStart(5, "0")}`,
+                title: `${words(4)} ${counter}: ${words(5)}`.replace(/^./, (c) => c.toUpperCase()),
+                summary: `${words(150)}. Code at https://github.com/lab${counter % 97}/p${counter}.`,
+                authors: Array.from({ length: 2 + Math.floor(rand() * 12) }, () => pick(people)),
+                published: published.toISOString(),
+              };
+              seen.push(paper);
+              return paper;
+            })();
+      listed.add(base.id);
       const submitted = new Date(
         date >= "2024-12-02" && date < "2025-03-11"
           ? t - 2 * 3_600_000 + Math.floor(rand() * 12 * 3_600_000)

@@ -8,6 +8,7 @@ import { basename, extname, join } from "node:path";
 import type { Batch, Sql, SqlClient } from "../db/sql.ts";
 import { type PaperText, writePaperWords } from "../db/words.ts";
 import { listingReason } from "./listing.ts";
+import { fileNameDay } from "./normalize.ts";
 import { parseDigest } from "./parse.ts";
 import { type Digest, DigestError, type DigestFormat, LIMITS } from "./types.ts";
 import { INGEST_LOCK, type WriteCounts, writeDigest, writeList } from "./write.ts";
@@ -97,6 +98,7 @@ export function listDigestFiles(dir: string): string[] {
 /**
  * Digests parsed for sorting are kept for writing up to this many input bytes; past it, files are
  * read and parsed again when their turn comes, so memory stays bounded on large directories.
+ * Files whose name carries their day (nearly all) are not parsed for sorting at all.
  */
 const KEEP_PARSED_BYTES = 64 * 1024 * 1024;
 
@@ -130,6 +132,8 @@ interface Parsed {
   listReason?: string;
   /** The digest, unless dropped to bound memory (then parsed again when written). */
   digest?: Digest;
+  /** Not read yet: sorted by the day in its file name, read when its turn comes. */
+  deferred?: boolean;
 }
 
 /** Whether a digest goes into a named list (and which), following the options and listing.ts. */
@@ -222,7 +226,8 @@ async function recordRun(
   return Number(row?.id);
 }
 
-async function ingestParsed(sql: Batch, parsed: Parsed, options: IngestOptions): Promise<Written> {
+async function ingestParsed(sql: Batch, item: Parsed, options: IngestOptions): Promise<Written> {
+  const parsed = item.deferred ? parseInput(item.input, options) : item;
   const { input, hash } = parsed;
   const digest = parsed.digest ?? (parsed.error ? undefined : parseInput(input, options).digest);
   const warnings = [
@@ -364,6 +369,10 @@ export async function ingest(
   const started = performance.now();
   let keptBytes = 0;
   const parsed: Parsed[] = inputs.map((input) => {
+    // The day in a file's name outranks its content (unless --date names one for all): sort by
+    // it, and read the file once, when its turn comes.
+    const named = !input.bytes && options.date === undefined ? fileNameDay(input.source) : null;
+    if (named) return { input, hash: "", date: named, deferred: true };
     const { size, ...item } = parseInput(input, options);
     keptBytes += size;
     return keptBytes > KEEP_PARSED_BYTES && !input.bytes ? { ...item, digest: undefined } : item;
