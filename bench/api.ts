@@ -25,6 +25,8 @@ const { values } = parseArgs({
     engines: { type: "string", default: "sqlite,postgresql" },
     seconds: { type: "string", default: "10" },
     connections: { type: "string", default: "10" },
+    /** Only the operations whose name contains this (e.g. `author`). */
+    only: { type: "string", default: "" },
   },
 });
 
@@ -138,7 +140,8 @@ async function run(provider: Provider) {
   const url = await server.url;
   const rows: string[] = [];
   try {
-    for (const [name, operation] of Object.entries(OPERATIONS)) {
+    const wanted = ([name]: [string, unknown]) => name.includes(values.only);
+    for (const [name, operation] of Object.entries(OPERATIONS).filter(wanted)) {
       await post(url, operation.query, operation.variables); // warm up, and fail loudly if broken
       const result = await autocannon({
         url,
@@ -152,16 +155,17 @@ async function run(provider: Provider) {
         `| ${provider} | ${name} | ${Math.round(result.requests.average)} | ${result.latency.p50} ms | ${result.latency.p99} ms | ${result.non2xx + result.errors} |`,
       );
     }
-    for (const [name, operation] of Object.entries(ALONE)) {
+    for (const [name, operation] of Object.entries(ALONE).filter(wanted)) {
       const { p50, p90 } = await alone(url, operation);
       rows.push(
         `| ${provider} | ${name}, alone | | ${p50.toFixed(1)} ms | p90 ${p90.toFixed(1)} ms | |`,
       );
     }
-    const deep = await deepPage(url);
-    rows.push(
-      `| ${provider} | page 1 vs page 501 (UPVOTES, 100/page) | | ${deep.first.toFixed(1)} ms vs ${deep.deep.toFixed(1)} ms | ratio ${(deep.deep / deep.first).toFixed(2)} | |`,
-    );
+    const deep = values.only ? null : await deepPage(url);
+    if (deep)
+      rows.push(
+        `| ${provider} | page 1 vs page 501 (UPVOTES, 100/page) | | ${deep.first.toFixed(1)} ms vs ${deep.deep.toFixed(1)} ms | ratio ${(deep.deep / deep.first).toFixed(2)} | |`,
+      );
     rows.push(
       `| ${provider} | server peak memory | | ${peakMemoryMb(child.pid as number)} MB | ${papers} papers | |`,
     );

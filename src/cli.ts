@@ -2,7 +2,7 @@
  * The papergraph command line: `papergraph <command>`, run as `npx papergraph` or `npm run cli --`.
  * Exit codes: 0 success, 1 a digest failed or the command failed, 2 wrong usage.
  */
-import { readFileSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { AuthError, createToken, createUser, listTokens, revokeToken } from "./auth/tokens.ts";
 import { ConfigError, loadConfig } from "./config.ts";
@@ -10,9 +10,11 @@ import { connect, type Db, ensureMigrated, upgradeDatabase } from "./db/client.t
 import { pendingPostgres } from "./db/migrate.ts";
 import { openSqlClient } from "./db/sql.ts";
 import { redact } from "./db/target.ts";
+import { dayProblem } from "./ingest/normalize.ts";
 import { progressBar } from "./ingest/progress.ts";
 import { formatReport } from "./ingest/report.ts";
 import { type InputFile, ingest, listDigestFiles } from "./ingest/run.ts";
+import { LIMITS } from "./ingest/types.ts";
 
 const USAGE = `usage: papergraph <command>
 
@@ -41,6 +43,24 @@ environment:
 
 class UsageError extends Error {}
 
+/**
+ * Standard input, read up to the digest size limit: a larger input is refused as soon as the
+ * limit is passed, without reading the rest.
+ */
+async function readStdin(): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > LIMITS.fileBytes) {
+      process.stdin.destroy();
+      throw new Error(`standard input is larger than ${LIMITS.fileBytes} bytes (the digest limit)`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
 async function ingestCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
@@ -68,8 +88,15 @@ async function ingestCommand(args: string[]): Promise<number> {
   if (values.list !== undefined && (values.list.trim() === "" || as === "day")) {
     throw new UsageError("--list needs a name, and cannot go with --as day");
   }
-  if (values.date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(values.date)) {
-    throw new UsageError(`--date must be YYYY-MM-DD, not "${values.date}"`);
+  if (values.date !== undefined) {
+    const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(values.date);
+    if (!day) throw new UsageError(`--date must be YYYY-MM-DD, not "${values.date}"`);
+    const problem = dayProblem({
+      year: Number(day[1]),
+      month: Number(day[2]),
+      day: Number(day[3]),
+    });
+    if (problem) throw new UsageError(`--date ${values.date} does not exist: ${problem}`);
   }
 
   const inputs: InputFile[] = [];
@@ -80,7 +107,7 @@ async function ingestCommand(args: string[]): Promise<number> {
       if (paths.length === 0)
         unreadable.push(`${path}: no .txt or .json digests in this directory`);
       for (const file of paths) {
-        inputs.push(file === "-" ? { source: "-", bytes: readFileSync(0) } : { source: file });
+        inputs.push(file === "-" ? { source: "-", bytes: await readStdin() } : { source: file });
       }
     } catch (error) {
       const { code, message } = error as NodeJS.ErrnoException;

@@ -1,6 +1,6 @@
 /** `papergraph ingest` as a user runs it: a real process, real files, real databases. */
 import { type ChildProcess, spawn } from "node:child_process";
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -18,12 +18,13 @@ interface Result {
   stderr: string;
 }
 
-function start(args: string[], env: Record<string, string>, stdin?: string): ChildProcess {
+/** Starts the CLI; `stdin` is written and closed, or (null) left open for the caller. */
+function start(args: string[], env: Record<string, string>, stdin?: string | null): ChildProcess {
   const child = spawn(process.execPath, [BIN, ...args], {
     env: { ...process.env, ...env },
     stdio: ["pipe", "pipe", "pipe"],
   });
-  child.stdin?.end(stdin ?? "");
+  if (stdin !== null) child.stdin?.end(stdin ?? "");
   return child;
 }
 
@@ -224,5 +225,71 @@ describe("papergraph", () => {
     const result = await cli(["ingest", dir], { DATABASE_URL: "mysql://localhost/x" });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/DATABASE_URL "mysql:\/\/localhost\/x" is not supported/);
+  });
+});
+
+describe("papergraph ingest: hostile files and arguments (SQLite)", () => {
+  let target: DatabaseTarget;
+  let drop: () => Promise<void>;
+  let env: Record<string, string>;
+  beforeEach(async () => {
+    ({ target, drop } = await createTestTarget("sqlite"));
+    env = { DATABASE_URL: target.url };
+  });
+  afterEach(async () => {
+    await drop();
+  });
+
+  it("a link loop and a dangling link are reported as failed; the other files load", async () => {
+    const links = mkdtempSync(join(tmpdir(), "papergraph-links-"));
+    try {
+      copyFileSync(JSON_FIXTURE, join(links, "2024-10-25.json"));
+      symlinkSync("loop-b.json", join(links, "loop-a.json"));
+      symlinkSync("loop-a.json", join(links, "loop-b.json"));
+      symlinkSync("nowhere.json", join(links, "dangling.json"));
+      const result = await cli(["ingest", links], env);
+      expect(result.code).toBe(1);
+      expect(result.stdout).toMatch(/FAILED .*loop-a\.json: .*ELOOP/);
+      expect(result.stdout).toMatch(/FAILED .*dangling\.json: .*ENOENT/);
+      expect(result.stdout).toMatch(/4 digest\(s\): 1 ingested, 0 skipped, 3 failed/);
+      const sql = openSqlClient(target);
+      try {
+        const rows = await sql.query<{ n: number }>(`SELECT count(*) AS "n" FROM "Paper"`);
+        expect(Number(rows[0]?.n)).toBe(29);
+      } finally {
+        await sql.close();
+      }
+    } finally {
+      rmSync(links, { recursive: true, force: true });
+    }
+  });
+
+  it("says a --date does not exist, and refuses days from the future", async () => {
+    const feb30 = await cli(["ingest", "--date", "2024-02-30", JSON_FIXTURE], env);
+    expect(feb30.code).toBe(2);
+    expect(feb30.stderr).toMatch(/--date 2024-02-30 does not exist: February has 29 days in 2024/);
+    const future = await cli(["ingest", "--date", "2099-01-01", JSON_FIXTURE], env);
+    expect(future.code).toBe(1);
+    expect(future.stdout).toMatch(/the digest's day 2099-01-01 \(from --date\) is after tomorrow/);
+  });
+
+  it("stops reading standard input at the size limit", async () => {
+    const child = start(["ingest", "-"], env, null);
+    const done = finish(child);
+    // 60 MB of text: the process refuses it after 50 MB, without waiting for the end.
+    const chunk = Buffer.alloc(1024 * 1024, "x");
+    const stdin = child.stdin as NonNullable<typeof child.stdin>;
+    stdin.on("error", () => {});
+    let written = 0;
+    // Each write's callback runs once the pipe took it, or with an error once the reader left.
+    for (; written < 60 && !stdin.destroyed; written++) {
+      const failed = await new Promise<boolean>((r) => stdin.write(chunk, (error) => r(!!error)));
+      if (failed) break;
+    }
+    stdin.end();
+    const result = await done;
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/standard input is larger than 52428800 bytes/);
+    expect(written).toBeLessThan(60);
   });
 });

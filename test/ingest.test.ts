@@ -447,6 +447,29 @@ describe.each(ENGINES)("ingest on %s", (provider) => {
         /huge-line\.txt:3: .*10485760/,
       ],
       ["cut.txt", text.slice(0, text.indexOf("  • 6 authors")), /cut\.txt:\d+: .*incomplete/],
+      [
+        // Both engines store 32-bit counts: refused where it enters, with its line.
+        "huge-count.txt",
+        textDigest("Mar 22", [
+          { title: "T", abstract: "A.", authors: 2, date: "Mar 20 99999999999" },
+        ]),
+        /huge-count\.txt:\d+: .*99999999999/,
+      ],
+      [
+        "2025-03-22-future-paper.txt",
+        textDigest("Mar 22", [{ title: "T", abstract: "A.", authors: 2, date: "Oct 5, 2099" }]),
+        /future-paper\.txt:\d+: the paper's date 2099-10-05 is after the digest's day 2025-03-22/,
+      ],
+      [
+        "2099-01-01.json",
+        json,
+        /2099-01-01\.json: the digest's day 2099-01-01 \(from file name\) is after tomorrow/,
+      ],
+      [
+        "0000-01-01.json",
+        json,
+        /0000-01-01\.json: the digest's day 0000-01-01 \(from file name\) is before 1991-01-01/,
+      ],
     ];
     it.each(cases)("%s", async (source, content, expected) => {
       const report = await run({ [source]: content });
@@ -547,6 +570,26 @@ describe.each(ENGINES)("real files and page text on %s", (provider) => {
     expect(lines[0]).toBe("2024-10-25.json: 40 problems:");
     expect(lines).toHaveLength(22);
     expect(lines[21]).toBe("  ... and 20 more problems");
+  });
+
+  it("a count over 2^31-1 or a publication date after the day in API JSON is ignored with a warning", async () => {
+    const items = fixtureItems().slice(0, 2);
+    items[0].paper.upvotes = 3e9;
+    items[1].paper.publishedAt = "2099-10-05T00:00:00.000Z";
+    const report = await run({ "2024-10-25.json": JSON.stringify(items) });
+    const file = report.files[0];
+    expect(file?.status).toBe("succeeded");
+    expect(file?.warnings).toEqual([
+      expect.stringMatching(/\$\[0\]\.paper\.upvotes: .*3000000000.*ignored/),
+      expect.stringMatching(
+        /\$\[1\]\.paper\.publishedAt: 2099-10-05T00:00:00\.000Z is after the digest's day 2024-10-25: ignored/,
+      ),
+    ]);
+    const papers = await database.db.paper.findMany({ orderBy: { id: "asc" } });
+    expect(papers.map((p) => [p.upvotes, p.publishedAt])).toEqual([
+      [0, new Date(items[0].paper.publishedAt)],
+      [items[1].paper.upvotes, null],
+    ]);
   });
 
   it("an empty day (the API's weekend answer) is reported, not failed, and creates nothing", async () => {

@@ -1,8 +1,11 @@
 /** Turns the bytes of a digest file into a `Digest`: checks, decodes, then hands over to a parser. */
 
+import { todayUtc, ymd } from "./normalize.ts";
 import { parseHfJsonDigest } from "./parse-hf-json.ts";
 import { parseTextDigest } from "./parse-text.ts";
 import { type Digest, DigestError, type DigestFormat, LIMITS, type ParseOptions } from "./types.ts";
+
+const DAY_MS = 86_400_000;
 
 const BOM = [0xef, 0xbb, 0xbf] as const;
 
@@ -55,9 +58,62 @@ export function parseDigest(
     date: options.date,
     today: options.today,
   };
-  return format === "hf-json"
-    ? parseHfJsonDigest(text, parseOptions)
-    : parseTextDigest(text, parseOptions);
+  const digest =
+    format === "hf-json"
+      ? parseHfJsonDigest(text, parseOptions)
+      : parseTextDigest(text, parseOptions);
+  return checkDates(digest, options.source, options.today ?? todayUtc());
+}
+
+/** The first digest day papergraph accepts: the year arXiv began. */
+export const FIRST_DAY = "1991-01-01";
+
+/**
+ * Refuses days that cannot be right, with their place: a digest day after tomorrow (UTC: a
+ * reader a day ahead of UTC may name tomorrow) or before 1991, and papers published after the
+ * digest's day. A page-text paper's date is required, so a later one is a problem; an API paper's
+ * `publishedAt` is optional, so a later one (allowing a day for time zones) is dropped with a
+ * warning. (A paper dated 2099 would otherwise lead the TRENDING order for decades.)
+ */
+function checkDates(digest: Digest, source: string, today: string): Digest {
+  const tomorrow = ymd(new Date(Date.parse(`${today}T00:00:00Z`) + DAY_MS));
+  if (digest.papers.length > 0 && (digest.date > tomorrow || digest.date < FIRST_DAY)) {
+    const why = digest.date > tomorrow ? `after tomorrow (${tomorrow})` : `before ${FIRST_DAY}`;
+    throw new DigestError(
+      source,
+      null,
+      `the digest's day ${digest.date} (from ${digest.dateSource}) is ${why}: pass --date YYYY-MM-DD if the day is wrong`,
+    );
+  }
+  const dayEnd = Date.parse(`${digest.date}T00:00:00Z`) + DAY_MS;
+  const problems: { where: string; problem: string }[] = [];
+  const warnings: string[] = [];
+  const papers = digest.papers.map((paper) => {
+    const published = paper.publishedAt?.getTime();
+    if (published === undefined) return paper;
+    if (digest.format === "text" && published >= dayEnd) {
+      problems.push({
+        where: paper.location,
+        problem: `the paper's date ${ymd(paper.publishedAt as Date)} is after the digest's day ${digest.date}`,
+      });
+    } else if (digest.format === "hf-json" && published >= dayEnd + DAY_MS) {
+      const where = `${paper.location}.paper.publishedAt`;
+      const at = (paper.publishedAt as Date).toISOString();
+      warnings.push(
+        DigestError.format(
+          source,
+          where,
+          `${at} is after the digest's day ${digest.date}: ignored`,
+        ),
+      );
+      return { ...paper, publishedAt: null };
+    }
+    return paper;
+  });
+  if (problems.length > 0) throw new DigestError(source, problems);
+  return warnings.length
+    ? { ...digest, papers, warnings: [...digest.warnings, ...warnings] }
+    : digest;
 }
 
 /** The 1-based line of a byte offset (lines end at LF, or at a CR not followed by LF). */

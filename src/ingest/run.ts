@@ -87,12 +87,22 @@ class DryRunRollback extends Error {
   }
 }
 
-/** Digest files in a directory: `.txt`, `.text` and `.json`, not hidden. */
+/**
+ * Digest files in a directory: `.txt`, `.text` and `.json`, not hidden, not directories. An
+ * entry that cannot be looked at (a dangling link, a link loop) is listed all the same: reading it
+ * fails, and it is reported as a failed digest while the others load.
+ */
 export function listDigestFiles(dir: string): string[] {
   return readdirSync(dir)
     .filter((name) => /\.(txt|text|json)$/i.test(name) && !name.startsWith("."))
     .map((name) => join(dir, name))
-    .filter((path) => statSync(path).isFile());
+    .filter((path) => {
+      try {
+        return statSync(path).isFile();
+      } catch {
+        return true;
+      }
+    });
 }
 
 /**

@@ -179,10 +179,13 @@ function applyFilter(
       q.provider === "sqlite"
         ? `(SELECT "value" FROM json_each(${q.p(JSON.stringify(ids))}))`
         : `(SELECT unnest(${q.p(ids)}::int[]))`;
+    // SQLite: `+` keeps the planner on the (paperId, position) key for the probe; without table
+    // statistics it built an automatic index over every author link instead (1.6 s, not 1 ms).
+    const plus = q.provider === "sqlite" ? "+" : "";
     q.where.push(
       shape === "page" && ids.length > FEW_AUTHORS
         ? `EXISTS (SELECT 1 FROM "PaperAuthor" pa WHERE pa."paperId" = p."id"
-              AND pa."hidden" = false AND pa."authorId" IN ${set})`
+              AND ${plus}pa."hidden" = false AND ${plus}pa."authorId" IN ${set})`
         : `p."id" IN (SELECT pa."paperId" FROM "PaperAuthor" pa
               WHERE pa."hidden" = false AND pa."authorId" IN ${set})`,
     );
@@ -326,8 +329,25 @@ export async function countPapers(
   provider: Provider,
   filter: PaperFilter,
 ): Promise<number> {
+  const resolved = await resolveFilter(db, provider, filter);
   const q = new Query(provider);
-  applyFilter(q, filter, await resolveFilter(db, provider, filter));
+  const others = Object.entries(filter).filter(([k, v]) => k !== "author" && v != null);
+  if (resolved.authorIds && others.length === 0) {
+    // Only an author filter: its papers are counted in the (author, hidden, paper) index alone,
+    // without visiting a paper (20 ms instead of 130 ms for a surname on a quarter of 100,000).
+    if (resolved.authorIds.length === 0) return 0;
+    const ids =
+      provider === "sqlite"
+        ? `IN (SELECT "value" FROM json_each(${q.p(JSON.stringify(resolved.authorIds))}))`
+        : `= ANY(${q.p(resolved.authorIds)}::int[])`;
+    const rows = await db.$queryRawUnsafe<{ n: number | bigint }[]>(
+      `SELECT count(DISTINCT "paperId") AS "n" FROM "PaperAuthor"
+       WHERE "authorId" ${ids} AND "hidden" = false`,
+      ...q.params,
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+  applyFilter(q, filter, resolved);
   const rows = await db.$queryRawUnsafe<{ n: number | bigint }[]>(
     `SELECT count(*) AS "n" ${q.from} ${q.where.length ? `WHERE ${q.where.join(" AND ")}` : ""}`,
     ...q.params,
