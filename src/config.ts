@@ -23,6 +23,11 @@ export interface Config {
   /** VOTES_PER_MINUTE: per user, default 60. */
   votesPerMinute: number;
   /**
+   * SUBSCRIPTIONS_PER_CLIENT (default 20) and SUBSCRIPTIONS_TOTAL (default 10,000): open
+   * subscriptions one client address, and all clients together, may hold in one server process.
+   */
+  subscriptions: { perClient: number; total: number };
+  /**
    * JWT_SECRET (HS256) or JWT_JWKS_URI (RS256), with optional JWT_ISSUER and JWT_AUDIENCE: also
    * accept an identity provider's JWTs as Bearer credentials. Unset: API tokens only.
    */
@@ -59,6 +64,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!Number.isInteger(votesPerMinute) || votesPerMinute < 1) {
     problems.push(`VOTES_PER_MINUTE "${env.VOTES_PER_MINUTE}" is not a positive whole number`);
   }
+  const subscriptions = {
+    perClient: Number(env.SUBSCRIPTIONS_PER_CLIENT ?? 20),
+    total: Number(env.SUBSCRIPTIONS_TOTAL ?? 10_000),
+  };
+  if (!Number.isInteger(subscriptions.perClient) || subscriptions.perClient < 1) {
+    problems.push(
+      `SUBSCRIPTIONS_PER_CLIENT "${env.SUBSCRIPTIONS_PER_CLIENT}" is not a positive whole number`,
+    );
+  }
+  if (!Number.isInteger(subscriptions.total) || subscriptions.total < 1) {
+    problems.push(
+      `SUBSCRIPTIONS_TOTAL "${env.SUBSCRIPTIONS_TOTAL}" is not a positive whole number`,
+    );
+  }
   if (env.JWT_SECRET && env.JWT_JWKS_URI) problems.push("set JWT_SECRET or JWT_JWKS_URI, not both");
   if (env.JWT_SECRET !== undefined && env.JWT_SECRET.length < 32) {
     problems.push("JWT_SECRET must be at least 32 characters");
@@ -87,6 +106,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       sample === undefined ? database.provider === "sqlite" : sample === "true" || sample === "1",
     redisUrl,
     votesPerMinute,
+    subscriptions,
     jwt,
   };
 }

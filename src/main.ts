@@ -35,7 +35,7 @@ async function main(): Promise<void> {
     }
   }
 
-  const events = createEvents(config.redisUrl);
+  const events = createEvents(config.redisUrl, config.subscriptions);
   const rateLimiter = config.redisUrl
     ? redisRateLimiter(new Redis(config.redisUrl), config.votesPerMinute, 60)
     : memoryRateLimiter(config.votesPerMinute, 60);

@@ -12,6 +12,8 @@ export const ERROR_CODES = {
   BAD_USER_INPUT: "an argument is invalid; `extensions.argument` names it",
   QUERY_TOO_COMPLEX:
     "the operation exceeds the depth, breadth or cost limit, or the body size limit (HTTP 413)",
+  TOO_MANY_SUBSCRIPTIONS:
+    "a subscription was refused: the client (`extensions.scope` `client`) or the server (`total`) holds as many open subscriptions as allowed (`extensions.limit`); close one, or retry later",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -48,5 +50,17 @@ export class RateLimitedError extends GraphQLError {
         http: { status: 429, headers: { "retry-after": String(retryAfterSeconds) } },
       },
     });
+  }
+}
+
+/** A subscription past the per-client or total limit of open subscriptions (src/live/slots.ts). */
+export class TooManySubscriptionsError extends GraphQLError {
+  constructor(scope: "client" | "total", limit: number) {
+    super(
+      scope === "client"
+        ? `too many subscriptions: this client already holds ${limit}, the most allowed`
+        : `too many subscriptions: the server already holds ${limit}, the most allowed`,
+      { extensions: { code: "TOO_MANY_SUBSCRIPTIONS" satisfies ErrorCode, scope, limit } },
+    );
   }
 }

@@ -1,11 +1,23 @@
 /**
- * Live-update events. In one process they go through Yoga's in-memory PubSub; with REDIS_URL set,
- * through Redis pub/sub (graphql-yoga's Redis event target), so a vote on one server process
- * reaches subscribers connected to any other.
+ * Live-update events and their subscribers. Events go through an event target: in memory in one
+ * process, or Redis pub/sub (graphql-yoga's Redis event target) with REDIS_URL set, so a vote on
+ * one server process reaches subscribers connected to any other.
+ *
+ * `listen` gives a subscriber its stream (src/live/stream.ts) after taking one of its client's
+ * subscription slots (src/live/slots.ts); the slot is given back when the stream ends.
  */
+import { setMaxListeners } from "node:events";
+import type { IncomingMessage } from "node:http";
 import { createRedisEventTarget } from "@graphql-yoga/redis-event-target";
-import { createPubSub } from "graphql-yoga";
+import { createPubSub, type PubSubEventTarget } from "graphql-yoga";
 import { Redis } from "ioredis";
+import {
+  DEFAULT_SUBSCRIPTION_LIMITS,
+  type SubscriptionLimits,
+  SubscriptionSlots,
+} from "../live/slots.ts";
+import { LiveStream } from "../live/stream.ts";
+import { TooManySubscriptionsError } from "./errors.ts";
 
 export interface VoteEvent {
   paperId: number;
@@ -17,20 +29,77 @@ export type Events = {
   dayRanking: [date: string, event: VoteEvent];
 };
 
-export function createEvents(redisUrl?: string) {
-  if (!redisUrl) return { pubsub: createPubSub<Events>(), close: async () => {} };
-  const publishClient = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 3 });
-  const subscribeClient = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 3 });
-  const pubsub = createPubSub<Events>({
-    eventTarget: createRedisEventTarget({ publishClient, subscribeClient }),
-  });
-  return {
-    pubsub,
-    close: async () => {
+/** Papers one subscriber may have events pending for, unread (see LiveStream). */
+export const PENDING_EVENTS = 1_000;
+
+/** What a resolver's context tells about the client: graphql-yoga's request, and Node's. */
+export interface ClientContext {
+  request?: Request;
+  /** The Node request, in the context when Yoga runs on `node:http`. */
+  req?: IncomingMessage;
+}
+
+/** The address the connection comes from; "unknown" when there is no connection (`yoga.fetch`). */
+export function peerAddress(context: ClientContext): string {
+  return context.req?.socket?.remoteAddress ?? "unknown";
+}
+
+export interface LiveOptions extends Partial<SubscriptionLimits> {
+  /**
+   * Tells clients apart for the per-client limit. Default: the address the connection comes
+   * from. Behind a reverse proxy, pass one that reads the client address the proxy forwards.
+   */
+  clientOf?: (context: ClientContext) => string;
+}
+
+export function createEvents(redisUrl?: string, options: LiveOptions = {}) {
+  const { clientOf = peerAddress, ...limits } = options;
+  const slots = new SubscriptionSlots({ ...DEFAULT_SUBSCRIPTION_LIMITS, ...limits });
+  let close = async () => {};
+  let target: PubSubEventTarget<Events>;
+  if (redisUrl) {
+    const publishClient = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 3 });
+    const subscribeClient = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 3 });
+    target = createRedisEventTarget({ publishClient, subscribeClient });
+    close = async () => {
       publishClient.disconnect();
       subscribeClient.disconnect();
-    },
-  };
+    };
+  } else {
+    const memory = new EventTarget();
+    // Thousands of subscribers listen to one topic: that is no leak to warn about.
+    setMaxListeners(0, memory);
+    target = memory as PubSubEventTarget<Events>;
+  }
+  const { publish, subscribe } = createPubSub<Events>({ eventTarget: target });
+
+  /**
+   * A subscriber's stream of the events of `routingKey` (and `id`: the topic `routingKey:id`, as
+   * `publish` names it) that `accept` keeps. Throws TOO_MANY_SUBSCRIPTIONS when the client, or
+   * the server, holds as many open subscriptions as allowed.
+   */
+  function listen(
+    context: ClientContext,
+    routingKey: keyof Events,
+    id?: string,
+    accept: (event: VoteEvent) => boolean = () => true,
+  ): LiveStream<VoteEvent> {
+    const slot = slots.take(clientOf(context));
+    if (!("release" in slot)) throw new TooManySubscriptionsError(slot.scope, slot.limit);
+    const topic = id === undefined ? routingKey : `${routingKey}:${id}`;
+    const stream = new LiveStream<VoteEvent>((event) => event.paperId, PENDING_EVENTS);
+    const listener = (event: CustomEvent<VoteEvent>) => {
+      if (event.detail && accept(event.detail)) stream.push(event.detail);
+    };
+    target.addEventListener(topic, listener as EventListener);
+    stream.onEnd(() => {
+      target.removeEventListener(topic, listener as EventListener);
+      slot.release();
+    });
+    return stream;
+  }
+
+  return { pubsub: { publish, subscribe, listen, slots }, close };
 }
 
 export type PubSub = ReturnType<typeof createEvents>["pubsub"];

@@ -8,6 +8,7 @@ import "./types/day.ts";
 import "./types/period.ts";
 import "./types/stats.ts";
 import "./types/vote.ts";
+import "./types/subscriptions.ts";
 import "./types/paper-list.ts";
 
 /** Fields check their Date and DateTime arguments before resolving (see arguments.ts). */

@@ -1,5 +1,4 @@
-/** Users, votes, the viewer, the vote mutations and the live-update subscriptions. */
-import { filter, pipe } from "graphql-yoga";
+/** Users, votes, the viewer and the vote mutations (the subscriptions are in subscriptions.ts). */
 import { PAGE_SIZE } from "../../papers/list.ts";
 import { PaperNotFound, setVote } from "../../votes/votes.ts";
 import { checkArguments } from "../arguments.ts";
@@ -174,41 +173,5 @@ builder.mutationFields((t) => ({
     description: "Takes the signed-in user's upvote back. Idempotent.",
     args: { input: t.arg({ type: VoteInput, required: true }) },
     resolve: (_root, { input }, ctx) => vote(ctx, input.paperId, false),
-  }),
-}));
-
-const VoteEventRef = builder.objectRef<VoteEvent>("VoteEvent").implement({
-  description: "A paper's upvote count changed.",
-  fields: (t) => ({
-    upvotes: t.exposeInt("upvotes"),
-    paper: t.prismaField({
-      type: "Paper",
-      resolve: (query, event, _args, ctx) =>
-        ctx.db.paper.findUniqueOrThrow({ ...query, where: { id: event.paperId } }),
-    }),
-  }),
-});
-
-builder.subscriptionType({});
-builder.subscriptionFields((t) => ({
-  paperVotes: t.field({
-    type: VoteEventRef,
-    description: "Upvote counts of the given papers as they change (Server-Sent Events).",
-    args: { paperIds: t.arg.globalIDList({ required: true, for: [Paper] }) },
-    subscribe: (_root, { paperIds }, ctx) => {
-      const wanted = new Set(paperIds.map((id) => Number(id.id)));
-      return pipe(
-        ctx.pubsub.subscribe("paperVotes"),
-        filter((event: VoteEvent) => wanted.has(event.paperId)),
-      );
-    },
-    resolve: (event) => event,
-  }),
-  dayRanking: t.field({
-    type: VoteEventRef,
-    description: "Vote changes of the papers of a day: refetch its ranking by upvotes.",
-    args: { date: t.arg({ type: "Date", required: true }) },
-    subscribe: (_root, { date }, ctx) => ctx.pubsub.subscribe("dayRanking", date),
-    resolve: (event) => event,
   }),
 }));

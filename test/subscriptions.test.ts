@@ -1,0 +1,433 @@
+/**
+ * Subscriptions under load, over real HTTP on both engines: open subscriptions are limited per
+ * client and in total (refused with TOO_MANY_SUBSCRIPTIONS, the slot freed when a client
+ * leaves); an event costs the same SQL statements for 20 subscribers as for 1; each event carries
+ * the paper as it is when delivered; arguments and pending events are bounded.
+ *
+ * Written to pass the same way on a loaded machine as on a quiet one:
+ * - Clients are told apart by their address: each connects from its own 127.x address.
+ * - A subscriber is not told when the server has subscribed it, so no test publishes once after
+ *   a sleep: `publishUntil` publishes again and again until every subscriber has the event, up
+ *   to a deadline. Statement counts are taken between two fences (an event each subscriber has
+ *   received), so no event published before is still being read when counting starts.
+ * - Every request takes the running test's signal (`requests`), aborted when the test ends.
+ */
+import { setMaxListeners } from "node:events";
+import { createServer as createHttpServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../src/config.ts";
+import { createEvents, type LiveOptions, type PubSub } from "../src/graphql/pubsub.ts";
+import { ingest } from "../src/ingest/run.ts";
+import { LiveStream } from "../src/live/stream.ts";
+import { createServer } from "../src/server.ts";
+import {
+  createTestDatabase,
+  createTestTarget,
+  ENGINES,
+  type TestDatabase,
+} from "./support/engines.ts";
+import { JSON_FIXTURE, TEXT_FIXTURE } from "./support/ingest.ts";
+import { startServerProcess } from "./support/process.ts";
+import { openSse, type Payload, type SseStream } from "./support/sse.ts";
+
+const DAY = "2024-10-25";
+/** Publishes every PUBLISH_EVERY_MS until what is awaited arrives, for at most DEADLINE_MS. */
+const PUBLISH_EVERY_MS = 200;
+const DEADLINE_MS = 30_000;
+
+const paperGid = (id: number) => Buffer.from(`Paper:${id}`).toString("base64");
+
+let requests = new AbortController();
+beforeEach(({ signal }) => {
+  const current = new AbortController();
+  // Every open subscription listens to it.
+  setMaxListeners(0, current.signal);
+  requests = current;
+  signal.addEventListener("abort", () => current.abort(signal.reason), { once: true });
+});
+afterEach(() => requests.abort(new Error("the test is over")));
+
+/** A subscription from `client` (a loopback address), closed when the test ends. */
+function subscribe(url: string, query: string, variables: object = {}, client = "127.0.0.1") {
+  return openSse(url, { query, variables }, { localAddress: client, signal: requests.signal });
+}
+
+/** `promise`, or a failure naming what did not come within DEADLINE_MS. */
+async function withinDeadline<T>(promise: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no ${what} within ${DEADLINE_MS} ms`)), DEADLINE_MS);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Calls `publish` every PUBLISH_EVERY_MS until `arrived` settles (the subscriber may not be
+ * listening yet when the first one goes out), and returns what it settled with.
+ */
+async function publishUntil<T>(arrived: Promise<T>, publish: () => void, what: string) {
+  let settled = false;
+  const watched = arrived.finally(() => {
+    settled = true;
+  });
+  const done = watched.then(
+    () => {},
+    () => {},
+  );
+  const deadline = Date.now() + DEADLINE_MS;
+  while (!settled) {
+    if (Date.now() > deadline) throw new Error(`no ${what} within ${DEADLINE_MS} ms`);
+    publish();
+    await Promise.race([done, sleep(PUBLISH_EVERY_MS, undefined, { signal: requests.signal })]);
+  }
+  return watched;
+}
+
+/** Reads `stream` until a payload about `paperId` (or an error) comes, and returns it. */
+async function eventOf(stream: SseStream, paperId: number): Promise<Payload> {
+  for (;;) {
+    const payload = await stream.next();
+    const event = payload.data && Object.values(payload.data)[0];
+    if (payload.errors || (event as { paper?: { id?: string } })?.paper?.id === paperGid(paperId)) {
+      return payload;
+    }
+  }
+}
+
+/** The one error of a refused subscription. */
+function refusal(payload: Payload) {
+  expect(payload.data ?? null).toBeNull();
+  expect(payload.errors).toHaveLength(1);
+  return payload.errors[0];
+}
+
+describe.each(ENGINES)("subscriptions on %s", (provider) => {
+  let database: TestDatabase;
+  /** Every SQL statement the server's database client sends. */
+  const statements: string[] = [];
+  /** Papers of DAY, in id order. */
+  let papers: { id: number; upvotes: number }[] = [];
+  const servers: { close: () => Promise<void> }[] = [];
+
+  beforeAll(async () => {
+    database = await createTestDatabase(provider, { onQuery: (sql) => statements.push(sql) });
+    await ingest(database.sql, [{ source: JSON_FIXTURE }, { source: TEXT_FIXTURE }], {
+      today: "2026-11-28",
+    });
+    papers = await database.db.paper.findMany({
+      where: { dayEntries: { some: { day: { date: DAY } } } },
+      select: { id: true, upvotes: true },
+      orderBy: { id: "asc" },
+    });
+    expect(papers.length).toBeGreaterThanOrEqual(8);
+  });
+  afterAll(async () => {
+    for (const server of servers) await server.close();
+    await database?.destroy();
+  });
+
+  /** A server over HTTP on the test database, with its own live events and limits. */
+  async function serve(options: LiveOptions): Promise<{ url: string; pubsub: PubSub }> {
+    const { pubsub } = createEvents(undefined, options);
+    const http = createHttpServer(createServer({ db: database.db, provider, pubsub }));
+    await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
+    servers.push({
+      close: async () => {
+        http.closeAllConnections();
+        await new Promise((resolve) => http.close(resolve));
+      },
+    });
+    return { url: `http://127.0.0.1:${(http.address() as AddressInfo).port}/graphql`, pubsub };
+  }
+
+  const RANKING = `subscription($date: Date!) { dayRanking(date: $date) { upvotes paper { id } } }`;
+
+  /** Whether a subscription was admitted: it gets events (published until one comes), or an error. */
+  async function admitted(pubsub: PubSub, stream: SseStream, paperId: number): Promise<Payload> {
+    return publishUntil(
+      eventOf(stream, paperId),
+      () => pubsub.publish("dayRanking", DAY, { paperId, upvotes: 0 }),
+      "event or refusal",
+    );
+  }
+
+  it("limits open subscriptions per client, and frees a client's slot when it leaves", async () => {
+    const { url, pubsub } = await serve({ perClient: 2, total: 100 });
+    const paperId = (papers[0] as { id: number }).id;
+    const first = await subscribe(url, RANKING, { date: DAY }, "127.0.0.1");
+    const second = await subscribe(url, RANKING, { date: DAY }, "127.0.0.1");
+    expect((await admitted(pubsub, first, paperId)).data).toBeTruthy();
+    expect((await admitted(pubsub, second, paperId)).data).toBeTruthy();
+
+    const third = await subscribe(url, RANKING, { date: DAY }, "127.0.0.1");
+    const error = refusal(await withinDeadline(third.next(), "refusal"));
+    expect(error.extensions).toMatchObject({
+      code: "TOO_MANY_SUBSCRIPTIONS",
+      scope: "client",
+      limit: 2,
+    });
+    expect(error.message).toMatch(/too many subscriptions/);
+    await withinDeadline(third.ended, "end of the refused stream");
+
+    // Another client is not affected.
+    const other = await subscribe(url, RANKING, { date: DAY }, "127.0.0.2");
+    expect((await admitted(pubsub, other, paperId)).data).toBeTruthy();
+
+    // The first client leaves one: the server frees its slot once it sees the connection close.
+    first.close();
+    const deadline = Date.now() + DEADLINE_MS;
+    let again: SseStream | undefined;
+    while (!again) {
+      if (Date.now() > deadline) throw new Error("the slot was not freed");
+      const attempt = await subscribe(url, RANKING, { date: DAY }, "127.0.0.1");
+      if ((await admitted(pubsub, attempt, paperId)).data) again = attempt;
+      else await sleep(PUBLISH_EVERY_MS, undefined, { signal: requests.signal });
+    }
+    // ... one slot, not more: the client holds two again.
+    const over = await subscribe(url, RANKING, { date: DAY }, "127.0.0.1");
+    expect(refusal(await withinDeadline(over.next(), "refusal")).extensions?.code).toBe(
+      "TOO_MANY_SUBSCRIPTIONS",
+    );
+    expect(pubsub.slots.open()).toBe(3);
+  });
+
+  it("limits open subscriptions in total, and frees the slot when a client leaves", async () => {
+    const { url, pubsub } = await serve({ perClient: 10, total: 3 });
+    const paperId = (papers[0] as { id: number }).id;
+    const open: SseStream[] = [];
+    for (const client of ["127.0.0.1", "127.0.0.2", "127.0.0.3"]) {
+      const stream = await subscribe(url, RANKING, { date: DAY }, client);
+      expect((await admitted(pubsub, stream, paperId)).data).toBeTruthy();
+      open.push(stream);
+    }
+    const fourth = await subscribe(url, RANKING, { date: DAY }, "127.0.0.4");
+    expect(refusal(await withinDeadline(fourth.next(), "refusal")).extensions).toMatchObject({
+      code: "TOO_MANY_SUBSCRIPTIONS",
+      scope: "total",
+      limit: 3,
+    });
+
+    open[1]?.close();
+    const deadline = Date.now() + DEADLINE_MS;
+    for (let admittedNow = false; !admittedNow; ) {
+      if (Date.now() > deadline) throw new Error("the slot was not freed");
+      const attempt = await subscribe(url, RANKING, { date: DAY }, "127.0.0.4");
+      admittedNow = Boolean((await admitted(pubsub, attempt, paperId)).data);
+      if (!admittedNow) await sleep(PUBLISH_EVERY_MS, undefined, { signal: requests.signal });
+    }
+    const fifth = await subscribe(url, RANKING, { date: DAY }, "127.0.0.5");
+    expect(refusal(await withinDeadline(fifth.next(), "refusal")).extensions?.scope).toBe("total");
+  });
+
+  /**
+   * Opens one subscriber per selection, each gets the fence events, then counts the statements
+   * the server sends while `events` papers' events are delivered to every subscriber.
+   */
+  async function statementsPerEvents(selections: string[], events: number[]) {
+    const { url, pubsub } = await serve({ perClient: 100, total: 1000 });
+    const streams = await Promise.all(
+      selections.map((selection) =>
+        subscribe(url, `subscription { dayRanking(date: "${DAY}") { ${selection} } }`),
+      ),
+    );
+    const [fence, fence2] = papers.slice(-2).map((p) => p.id) as [number, number];
+    // First fence: published until every subscriber has it (all are listening).
+    await publishUntil(
+      Promise.all(streams.map((s) => eventOf(s, fence))),
+      () => pubsub.publish("dayRanking", DAY, { paperId: fence, upvotes: 0 }),
+      "fence event",
+    );
+    // Second fence, published once: once every subscriber has it, every event published before
+    // has been read and delivered.
+    pubsub.publish("dayRanking", DAY, { paperId: fence2, upvotes: 0 });
+    await withinDeadline(Promise.all(streams.map((s) => eventOf(s, fence2))), "second fence");
+    statements.length = 0;
+    for (const paperId of events) pubsub.publish("dayRanking", DAY, { paperId, upvotes: 0 });
+    const received = await withinDeadline(
+      Promise.all(
+        streams.map(async (s) => {
+          const got = [];
+          for (const paperId of events) got.push(await eventOf(s, paperId));
+          return got;
+        }),
+      ),
+      "events",
+    );
+    const count = statements.length;
+    for (const s of streams) s.close();
+    for (const payload of received.flat()) expect(payload.errors).toBeUndefined();
+    return count;
+  }
+
+  /** 20 different selections of the paper's own fields (Prisma batches identical ones itself). */
+  const COLUMNS = [
+    "title",
+    "arxivId",
+    "upvotes",
+    "localUpvotes",
+    "digestUpvotes",
+    "codeUrl",
+    "abstract",
+    "authorCount",
+    "publishedAt",
+    "trendingScore",
+    "githubStars",
+    "projectUrl",
+    "thumbnailUrl",
+    "commentCount",
+    "aiSummary",
+    "arxivUrl",
+    "mediaUrls",
+    "aiKeywords",
+    "discussionUrl",
+    "submittedBy { handle }",
+  ].map((field) => `upvotes paper { id ${field} }`);
+
+  it("reads an event's paper once, whatever the number of subscribers", async () => {
+    const events = papers.slice(0, 3).map((p) => p.id);
+    const one = await statementsPerEvents(COLUMNS.slice(0, 1), events);
+    const twenty = await statementsPerEvents(COLUMNS, events);
+    expect(one).toBe(events.length);
+    expect(twenty).toBe(one);
+
+    // A selection with relations is read once per event too (once per distinct selection).
+    const relations = "paper { id title authors { name } appearances { rank } }";
+    const mixed = await statementsPerEvents([COLUMNS[0] as string, relations], events);
+    const mixedTwenty = await statementsPerEvents(
+      Array.from({ length: 20 }, (_, i) => (i % 2 ? relations : (COLUMNS[i] as string))),
+      events,
+    );
+    expect(mixedTwenty).toBe(mixed);
+    expect(mixed).toBeGreaterThan(one);
+  });
+
+  it("delivers each event with the paper as it is when delivered, not as it was sent", async () => {
+    const { url, pubsub } = await serve({});
+    const paper = papers[1] as { id: number };
+    const stream = await subscribe(
+      url,
+      `subscription { dayRanking(date: "${DAY}") { upvotes paper { id upvotes } } }`,
+    );
+    await admitted(pubsub, stream, paper.id);
+    const current = 1_000_000 + paper.id;
+    await database.db.paper.update({
+      where: { id: paper.id },
+      data: { digestUpvotes: current, upvotes: current, localUpvotes: 0 },
+    });
+    // A late event, carrying a count an earlier vote left: it arrives with the current one.
+    pubsub.publish("dayRanking", DAY, { paperId: paper.id, upvotes: 3 });
+    for (;;) {
+      const payload = await withinDeadline(eventOf(stream, paper.id), "event");
+      expect(payload.errors).toBeUndefined();
+      // Events published before the update may still come first, with the old count.
+      if (payload.data.dayRanking.upvotes !== current) continue;
+      expect(payload.data.dayRanking.paper.upvotes).toBe(current);
+      break;
+    }
+  });
+
+  it("bounds paperVotes to 100 paper ids", async () => {
+    const { url, pubsub } = await serve({});
+    const tooMany = Array.from({ length: 101 }, (_, i) => paperGid(i + 1));
+    const query = `subscription($ids: [ID!]!) { paperVotes(paperIds: $ids) { upvotes paper { id } } }`;
+    for (const ids of [tooMany, []]) {
+      const stream = await subscribe(url, query, { ids });
+      const error = refusal(await withinDeadline(stream.next(), "refusal"));
+      expect(error.extensions).toMatchObject({ code: "BAD_USER_INPUT", argument: "paperIds" });
+    }
+    const paper = papers[2] as { id: number };
+    const hundred = [paperGid(paper.id), ...tooMany.slice(0, 99)];
+    const stream = await subscribe(url, query, { ids: hundred });
+    const payload = await publishUntil(
+      eventOf(stream, paper.id),
+      () => pubsub.publish("paperVotes", { paperId: paper.id, upvotes: 0 }),
+      "paperVotes event",
+    );
+    expect(payload.data.paperVotes.paper.id).toBe(paperGid(paper.id));
+    expect(pubsub.slots.open()).toBe(1);
+  });
+});
+
+describe("a subscriber's pending events", () => {
+  it("keep one event per paper, at most the capacity, and end at once when the reader leaves", async () => {
+    const ended: string[] = [];
+    const stream = new LiveStream<{ paperId: number; n: number }>((e) => e.paperId, 3);
+    stream.onEnd(() => ended.push("end"));
+    for (let n = 0; n < 10; n++) stream.push({ paperId: n % 2, n });
+    // Papers 0 and 1, each with its newest event, in the order they first came.
+    expect(await stream.next()).toEqual({ done: false, value: { paperId: 0, n: 8 } });
+    expect(await stream.next()).toEqual({ done: false, value: { paperId: 1, n: 9 } });
+    for (let paperId = 10; paperId < 15; paperId++) stream.push({ paperId, n: paperId });
+    // At most 3 pending: the oldest are dropped.
+    const left = [];
+    for (let i = 0; i < 3; i++) left.push(((await stream.next()).value as { n: number }).n);
+    expect(left).toEqual([12, 13, 14]);
+    const waiting = stream.next();
+    await stream.return();
+    expect(await waiting).toEqual({ done: true, value: undefined });
+    expect(ended).toEqual(["end"]);
+    await stream.return();
+    expect(ended).toEqual(["end"]);
+  });
+});
+
+describe("subscription limits, configured", () => {
+  it("reads SUBSCRIPTIONS_PER_CLIENT and SUBSCRIPTIONS_TOTAL, with defaults, and names bad values", () => {
+    expect(loadConfig({}).subscriptions).toEqual({ perClient: 20, total: 10_000 });
+    expect(
+      loadConfig({ SUBSCRIPTIONS_PER_CLIENT: "5", SUBSCRIPTIONS_TOTAL: "50" }).subscriptions,
+    ).toEqual({ perClient: 5, total: 50 });
+    expect(() =>
+      loadConfig({ SUBSCRIPTIONS_PER_CLIENT: "0", SUBSCRIPTIONS_TOTAL: "many" }),
+    ).toThrow(ConfigError);
+    try {
+      loadConfig({ SUBSCRIPTIONS_PER_CLIENT: "0", SUBSCRIPTIONS_TOTAL: "many" });
+    } catch (error) {
+      expect((error as Error).message).toMatch(/SUBSCRIPTIONS_PER_CLIENT "0"/);
+      expect((error as Error).message).toMatch(/SUBSCRIPTIONS_TOTAL "many"/);
+    }
+  });
+
+  it("applies them in a server process", { timeout: 180_000 }, async () => {
+    const { target, drop } = await createTestTarget("sqlite");
+    const server = startServerProcess(
+      {
+        DATABASE_URL: target.url,
+        LOG_LEVEL: "warn",
+        SAMPLE_DATA: "false",
+        SUBSCRIPTIONS_PER_CLIENT: "1",
+        SUBSCRIPTIONS_TOTAL: "2",
+      },
+      { signal: requests.signal },
+    );
+    try {
+      const url = await server.url;
+      const query = `subscription { dayRanking(date: "${DAY}") { upvotes } }`;
+      await subscribe(url, query, {}, "127.0.0.1");
+      // Each refusal proves the subscriptions before it hold their slots.
+      const sameClient = await subscribe(url, query, {}, "127.0.0.1");
+      expect(refusal(await withinDeadline(sameClient.next(), "refusal")).extensions).toMatchObject({
+        code: "TOO_MANY_SUBSCRIPTIONS",
+        scope: "client",
+        limit: 1,
+      });
+      await subscribe(url, query, {}, "127.0.0.2");
+      const third = await subscribe(url, query, {}, "127.0.0.3");
+      expect(refusal(await withinDeadline(third.next(), "refusal")).extensions).toMatchObject({
+        code: "TOO_MANY_SUBSCRIPTIONS",
+        scope: "total",
+        limit: 2,
+      });
+    } finally {
+      server.child.kill("SIGKILL");
+      await server.exited;
+      await drop();
+    }
+  });
+});
