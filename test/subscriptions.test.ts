@@ -16,12 +16,19 @@ import { setMaxListeners } from "node:events";
 import { createServer as createHttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
+import { createYoga } from "graphql-yoga";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createToken, createUser } from "../src/auth/tokens.ts";
 import { ConfigError, loadConfig } from "../src/config.ts";
+import { createContext } from "../src/graphql/context.ts";
+import { useLiveDelivery } from "../src/graphql/live-delivery.ts";
 import { createEvents, type LiveOptions, type PubSub } from "../src/graphql/pubsub.ts";
+import { schema } from "../src/graphql/schema.ts";
 import { ingest } from "../src/ingest/run.ts";
 import { LiveStream } from "../src/live/stream.ts";
 import { createServer } from "../src/server.ts";
+import { memoryRateLimiter } from "../src/votes/rate-limit.ts";
+import { setVote } from "../src/votes/votes.ts";
 import {
   createTestDatabase,
   createTestTarget,
@@ -50,8 +57,22 @@ beforeEach(({ signal }) => {
 afterEach(() => requests.abort(new Error("the test is over")));
 
 /** A subscription from `client` (a loopback address), closed when the test ends. */
-function subscribe(url: string, query: string, variables: object = {}, client = "127.0.0.1") {
-  return openSse(url, { query, variables }, { localAddress: client, signal: requests.signal });
+function subscribe(
+  url: string,
+  query: string,
+  variables: object = {},
+  client = "127.0.0.1",
+  token?: string,
+) {
+  return openSse(
+    url,
+    { query, variables },
+    {
+      localAddress: client,
+      signal: requests.signal,
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+    },
+  );
 }
 
 /** `promise`, or a failure naming what did not come within DEADLINE_MS. */
@@ -132,10 +153,25 @@ describe.each(ENGINES)("subscriptions on %s", (provider) => {
     await database?.destroy();
   });
 
-  /** A server over HTTP on the test database, with its own live events and limits. */
-  async function serve(options: LiveOptions): Promise<{ url: string; pubsub: PubSub }> {
+  /**
+   * A server over HTTP on the test database, with its own live events and limits: the server
+   * of src/server.ts, or (`live`) a Yoga server of the same schema and context with the
+   * live-delivery plugin.
+   */
+  async function serve(
+    options: LiveOptions,
+    live = false,
+  ): Promise<{ url: string; pubsub: PubSub }> {
     const { pubsub } = createEvents(undefined, options);
-    const http = createHttpServer(createServer({ db: database.db, provider, pubsub }));
+    const services = { db: database.db, provider, pubsub, rateLimiter: memoryRateLimiter(60, 60) };
+    const yoga = live
+      ? createYoga({
+          schema,
+          context: ({ request }) => createContext(services, request.headers.get("authorization")),
+          plugins: [useLiveDelivery()],
+        })
+      : createServer(services);
+    const http = createHttpServer(yoga);
     await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
     servers.push({
       close: async () => {
@@ -229,12 +265,18 @@ describe.each(ENGINES)("subscriptions on %s", (provider) => {
    * Opens one subscriber per selection, each gets the fence events, then counts the statements
    * the server sends while `events` papers' events are delivered to every subscriber.
    */
-  async function statementsPerEvents(selections: string[], events: number[]) {
-    const { url, pubsub } = await serve({ perClient: 100, total: 1000 });
+  async function statementsPerEvents(
+    selections: (string | { selection: string; token?: string })[],
+    events: number[],
+    live = false,
+  ) {
+    const { url, pubsub } = await serve({ perClient: 100, total: 1000 }, live);
     const streams = await Promise.all(
-      selections.map((selection) =>
-        subscribe(url, `subscription { dayRanking(date: "${DAY}") { ${selection} } }`),
-      ),
+      selections.map((s) => {
+        const { selection, token } = typeof s === "string" ? { selection: s, token: undefined } : s;
+        const query = `subscription { dayRanking(date: "${DAY}") { ${selection} } }`;
+        return subscribe(url, query, {}, "127.0.0.1", token);
+      }),
     );
     const [fence, fence2] = papers.slice(-2).map((p) => p.id) as [number, number];
     // First fence: published until every subscriber has it (all are listening).
@@ -262,7 +304,7 @@ describe.each(ENGINES)("subscriptions on %s", (provider) => {
     const count = statements.length;
     for (const s of streams) s.close();
     for (const payload of received.flat()) expect(payload.errors).toBeUndefined();
-    return count;
+    return { count, received };
   }
 
   /** 20 different selections of the paper's own fields (Prisma batches identical ones itself). */
@@ -291,20 +333,59 @@ describe.each(ENGINES)("subscriptions on %s", (provider) => {
 
   it("reads an event's paper once, whatever the number of subscribers", async () => {
     const events = papers.slice(0, 3).map((p) => p.id);
-    const one = await statementsPerEvents(COLUMNS.slice(0, 1), events);
-    const twenty = await statementsPerEvents(COLUMNS, events);
+    const { count: one } = await statementsPerEvents(COLUMNS.slice(0, 1), events);
+    const { count: twenty } = await statementsPerEvents(COLUMNS, events);
     expect(one).toBe(events.length);
     expect(twenty).toBe(one);
 
     // A selection with relations is read once per event too (once per distinct selection).
     const relations = "paper { id title authors { name } appearances { rank } }";
-    const mixed = await statementsPerEvents([COLUMNS[0] as string, relations], events);
-    const mixedTwenty = await statementsPerEvents(
+    const { count: mixed } = await statementsPerEvents([COLUMNS[0] as string, relations], events);
+    const { count: mixedTwenty } = await statementsPerEvents(
       Array.from({ length: 20 }, (_, i) => (i % 2 ? relations : (COLUMNS[i] as string))),
       events,
     );
     expect(mixedTwenty).toBe(mixed);
     expect(mixed).toBeGreaterThan(one);
+  });
+
+  it("executes an event once for all the subscribers of one operation and credential (live delivery)", async () => {
+    // `viewerHasUpvoted` reads the viewer's votes: one statement per execution of the event.
+    const paper = papers[3] as { id: number };
+    await createUser(database.db, "fan");
+    const { token } = await createToken(database.db, "fan");
+    const fan = await database.db.user.findUniqueOrThrow({ where: { handle: "fan" } });
+    await setVote(database.db, provider, fan.id, paper.id, true);
+    const events = [paper.id, (papers[4] as { id: number }).id];
+    const selection = { selection: "upvotes paper { id viewerHasUpvoted }", token };
+    const { count: one } = await statementsPerEvents([selection], events, true);
+    const { count: twenty } = await statementsPerEvents(Array(20).fill(selection), events, true);
+    expect(one).toBeGreaterThan(events.length);
+    expect(twenty).toBe(one);
+  });
+
+  it("shares an execution only between subscribers with the same credential (live delivery)", async () => {
+    const paper = papers[5] as { id: number };
+    await createUser(database.db, "voter");
+    await createUser(database.db, "abstainer");
+    const voter = await createToken(database.db, "voter");
+    const abstainer = await createToken(database.db, "abstainer");
+    const voterId = (await database.db.user.findUniqueOrThrow({ where: { handle: "voter" } })).id;
+    await setVote(database.db, provider, voterId, paper.id, true);
+    const selection = "paper { id viewerHasUpvoted }";
+    const who = [voter.token, undefined, abstainer.token, voter.token, undefined];
+    const { received } = await statementsPerEvents(
+      who.map((token) => ({ selection, token })),
+      [paper.id],
+      true,
+    );
+    expect(received.map(([payload]) => payload.data.dayRanking.paper.viewerHasUpvoted)).toEqual([
+      true,
+      false,
+      false,
+      true,
+      false,
+    ]);
   });
 
   it("delivers each event with the paper as it is when delivered, not as it was sent", async () => {

@@ -13,6 +13,8 @@ export interface SseOptions {
   localAddress?: string;
   /** Closes the stream (and fails the opening) when aborted. */
   signal?: AbortSignal;
+  /** More request headers (an `authorization`, say). */
+  headers?: Record<string, string>;
   /** Called with each `next` event's payload as it arrives (besides queueing it for `next`). */
   onEvent?: (payload: Payload) => void;
 }
@@ -31,7 +33,7 @@ export interface SseStream {
  * subscription, the stream's one event carries the errors), rejects on any other answer.
  */
 export function openSse(url: string, body: unknown, options: SseOptions = {}): Promise<SseStream> {
-  const { localAddress, signal, onEvent } = options;
+  const { localAddress, signal, onEvent, headers = {} } = options;
   return new Promise((resolve, reject) => {
     const queue: Payload[] = [];
     let waiting: { resolve: (p: Payload) => void; reject: (e: Error) => void } | undefined;
@@ -49,7 +51,7 @@ export function openSse(url: string, body: unknown, options: SseOptions = {}): P
     };
     const req = request(url, {
       method: "POST",
-      headers: { "content-type": "application/json", accept: "text/event-stream" },
+      headers: { "content-type": "application/json", accept: "text/event-stream", ...headers },
       ...(localAddress ? { localAddress } : {}),
       ...(signal ? { signal } : {}),
     });
