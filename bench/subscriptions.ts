@@ -5,7 +5,8 @@
  * of that day, sent at once. Reports the time until every subscriber got every vote's event,
  * the latency of /health meanwhile (asked one request after another), and the server's memory.
  *
- *   npx tsx bench/subscriptions.ts [--subscribers 2000] [--votes 20] [--checkout /path]...
+ *   npx tsx bench/subscriptions.ts [--subscribers 2000] [--votes 20] [--label "this checkout"]
+ *                                  [--checkout /path]...
  *
  * `--checkout` (repeatable) runs the same against the server of another checkout too (a git
  * worktree, with node_modules linked and src/generated copied), after this one. Server CPU is
@@ -28,6 +29,7 @@ const { values } = parseArgs({
     subscribers: { type: "string", default: "2000" },
     votes: { type: "string", default: "20" },
     checkout: { type: "string", multiple: true, default: [] },
+    label: { type: "string", default: "this checkout" },
   },
 });
 const SUBSCRIBERS = Number(values.subscribers);
@@ -178,7 +180,7 @@ async function run(label: string, checkout: string): Promise<string> {
   }
 }
 
-const rows = [await run("this checkout", ".")];
+const rows = [await run(values.label, ".")];
 for (const checkout of values.checkout) rows.push(await run(checkout, resolve(checkout)));
 console.log(
   "| code | subscribers | votes | every event delivered | events received | server CPU | /health p50 / max (requests) | server RSS, subscribed | server RSS, after delivery |\n|---|---|---|---|---|---|---|---|---|",
