@@ -43,19 +43,29 @@ export interface Delivery {
 }
 
 export interface Flood {
-  /** Subscribers whose stream is open (not refused). */
-  open: number;
+  /** Subscribers whose stream is open (not refused, not ended). */
+  readonly open: number;
   /** Refused subscriptions, by error code. */
-  refused: Record<string, number>;
+  readonly refused: Record<string, number>;
   /** Subscriptions that could not be opened at all (connection errors). */
-  failed: number;
+  readonly failed: number;
   /** How long opening them took, in ms. */
-  openingMs: number;
-  /** Calls `produce` every 250 ms until every open subscriber got an event with `key`. */
+  readonly openingMs: number;
+  /**
+   * Calls `produce` every 250 ms until every open subscriber got an event with `key` (refusals
+   * come first, so afterwards `open` counts the admitted subscribers). Returns the time it took.
+   */
   warmUp(key: string, produce: () => Promise<unknown>): Promise<number>;
   /** Runs `produce` once; resolves when every open subscriber got an event of each key. */
   measure(keys: string[], produce: () => Promise<unknown>): Promise<Delivery>;
   close(): Promise<void>;
+}
+
+interface Subscriber {
+  stream?: SseStream;
+  /** Keys of the current phase received since it began. */
+  keys: Set<string>;
+  state: "opening" | "open" | "refused" | "failed" | "ended";
 }
 
 function localAddress(index: number, perAddress: number): string {
@@ -64,99 +74,109 @@ function localAddress(index: number, perAddress: number): string {
 }
 
 export async function openFlood(options: FloodOptions): Promise<Flood> {
-  const { url, subscribers, query, variables = {}, keyOf } = options;
+  const { url, subscribers: count, query, variables = {}, keyOf } = options;
   const perAddress = options.perAddress ?? 20;
   const deadlineMs = options.deadlineMs ?? 60_000;
   if (!/^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])[:/]/.test(url)) {
     throw new Error(`the flood runs against loopback only, not ${url}`);
   }
-  if (!(subscribers >= 1 && subscribers <= MAX_SUBSCRIBERS)) {
+  if (!(count >= 1 && count <= MAX_SUBSCRIBERS)) {
     throw new Error(`subscribers must be between 1 and ${MAX_SUBSCRIBERS}`);
   }
   const controller = new AbortController();
   setMaxListeners(0, controller.signal);
   options.signal?.addEventListener("abort", () => controller.abort(), { once: true });
-  /** Per subscriber: the keys received since the current phase began. */
-  const seen: Set<string>[] = [];
-  let onProgress = () => {};
-  const streams: SseStream[] = [];
+  const subscribers: Subscriber[] = [];
   const refused: Record<string, number> = {};
-  let failed = 0;
+
+  /** The keys the current phase waits for, and how many open subscribers have them all. */
+  let phase = { wanted: new Set<string>(), complete: 0, check: () => {} };
+  const openCount = () => subscribers.filter((s) => s.state === "open").length;
+  const done = () => phase.complete >= openCount();
+
+  const onEvent = (subscriber: Subscriber, payload: Payload) => {
+    if (payload.errors && !payload.data) {
+      const code = String(payload.errors[0]?.extensions?.code ?? "ERROR");
+      refused[code] = (refused[code] ?? 0) + 1;
+      subscriber.state = "refused";
+      subscriber.stream?.close();
+      phase.check();
+      return;
+    }
+    const key = keyOf(payload);
+    if (key === null || !phase.wanted.has(key) || subscriber.keys.has(key)) return;
+    subscriber.keys.add(key);
+    if (subscriber.keys.size === phase.wanted.size) {
+      phase.complete++;
+      phase.check();
+    }
+  };
 
   const started = performance.now();
   let next = 0;
   const openOne = async (index: number) => {
-    const keys = new Set<string>();
-    let first = true;
-    let refusedCode: string | null = null;
+    const subscriber: Subscriber = { keys: new Set(), state: "opening" };
+    subscribers.push(subscriber);
     try {
-      const stream = await openSse(
+      subscriber.stream = await openSse(
         url,
         { query, variables },
         {
           localAddress: localAddress(index, perAddress),
           signal: controller.signal,
-          onEvent: (payload) => {
-            if (first && payload.errors) {
-              refusedCode = String(payload.errors[0]?.extensions?.code ?? "ERROR");
-            }
-            first = false;
-            const key = payload.data ? keyOf(payload) : null;
-            if (key !== null) {
-              keys.add(key);
-              onProgress();
-            }
-          },
+          onEvent: (payload) => onEvent(subscriber, payload),
         },
       );
-      // A refusal is the stream's one event, sent at once: wait for the stream to end or stay.
-      await Promise.race([stream.ended, new Promise((r) => setTimeout(r, 50))]);
-      if (refusedCode) {
-        refused[refusedCode] = (refused[refusedCode] ?? 0) + 1;
-        stream.close();
-        return;
-      }
-      streams.push(stream);
-      seen.push(keys);
+      if (subscriber.state === "opening") subscriber.state = "open";
+      subscriber.stream.ended.then(() => {
+        if (subscriber.state === "open") subscriber.state = "ended";
+      });
     } catch {
-      failed += 1;
+      subscriber.state = "failed";
     }
   };
   await Promise.all(
-    Array.from({ length: Math.min(OPENING_AT_ONCE, subscribers) }, async () => {
-      while (next < subscribers && !controller.signal.aborted) await openOne(next++);
+    Array.from({ length: Math.min(OPENING_AT_ONCE, count) }, async () => {
+      while (next < count && !controller.signal.aborted) await openOne(next++);
     }),
   );
   const openingMs = performance.now() - started;
 
-  /** Resolves when `done()` holds (checked on every event), or false at the deadline. */
-  const until = (done: () => boolean) =>
+  /** Starts a phase waiting for `keys`; resolves true when every open subscriber has them all. */
+  const waitFor = (keys: string[]) =>
     new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => finish(false), deadlineMs);
       const finish = (ok: boolean) => {
         clearTimeout(timer);
-        onProgress = () => {};
+        phase.check = () => {};
         resolve(ok);
       };
-      onProgress = () => {
-        if (done()) finish(true);
+      for (const s of subscribers) s.keys.clear();
+      phase = {
+        wanted: new Set(keys),
+        complete: 0,
+        check: () => {
+          if (done()) finish(true);
+        },
       };
-      onProgress();
     });
 
   return {
-    open: streams.length,
+    get open() {
+      return subscribers.filter((s) => s.state === "open").length;
+    },
     refused,
-    failed,
+    get failed() {
+      return subscribers.filter((s) => s.state === "failed").length;
+    },
     openingMs,
     async warmUp(key, produce) {
       const start = performance.now();
-      let warm = false;
-      const ready = until(() => seen.every((keys) => keys.has(key))).then((ok) => {
-        warm = true;
-        return ok;
+      let settled = false;
+      const ready = waitFor([key]).finally(() => {
+        settled = true;
       });
-      while (!warm) {
+      while (!settled) {
         await produce();
         await Promise.race([ready, new Promise((r) => setTimeout(r, 250))]);
       }
@@ -164,27 +184,23 @@ export async function openFlood(options: FloodOptions): Promise<Flood> {
       return performance.now() - start;
     },
     async measure(keys, produce) {
-      for (const s of seen) s.clear();
-      const wanted = new Set(keys);
-      const has = (s: Set<string>) => [...wanted].every((key) => s.has(key));
       const start = performance.now();
-      const all = until(() => seen.every(has));
+      const all = waitFor(keys);
       await produce();
       await all;
       const ms = performance.now() - start;
-      let received = 0;
-      for (const s of seen) for (const key of wanted) if (s.has(key)) received++;
+      const open = subscribers.filter((s) => s.state === "open");
       return {
         ms,
-        complete: seen.filter(has).length,
-        received,
-        expected: seen.length * wanted.size,
+        complete: phase.complete,
+        received: open.reduce((sum, s) => sum + s.keys.size, 0),
+        expected: open.length * keys.length,
       };
     },
     async close() {
       controller.abort();
-      for (const stream of streams) stream.close();
-      await Promise.all(streams.map((s) => s.ended));
+      for (const s of subscribers) s.stream?.close();
+      await Promise.all(subscribers.map((s) => s.stream?.ended));
     },
   };
 }
