@@ -1,8 +1,9 @@
 /**
  * Subscriptions under load, over real HTTP on both engines: open subscriptions are limited per
  * client and in total (refused with TOO_MANY_SUBSCRIPTIONS, the slot freed when a client
- * leaves); an event costs the same SQL statements for 20 subscribers as for 1; each event carries
- * the paper as it is when delivered; arguments and pending events are bounded.
+ * leaves); an event costs the same SQL statements for 20 subscribers as for 1, and with the
+ * live-delivery plugin one execution per operation and credential; each event carries the paper
+ * as it is when delivered; arguments and pending events are bounded.
  *
  * Written to pass the same way on a loaded machine as on a quiet one:
  * - Clients are told apart by their address: each connects from its own 127.x address.
@@ -301,7 +302,9 @@ describe.each(ENGINES)("subscriptions on %s", (provider) => {
       ),
       "events",
     );
-    const count = statements.length;
+    // A connection's token is checked once, by whichever subscriber's context first needs it:
+    // not part of an event's cost.
+    const count = statements.filter((sql) => !sql.includes('"ApiToken"')).length;
     for (const s of streams) s.close();
     for (const payload of received.flat()) expect(payload.errors).toBeUndefined();
     return { count, received };

@@ -9,7 +9,10 @@
  *   and process, by the first subscriber that resolves it, and shared by the others
  *   (src/live/shared.ts). Every selection of the paper's own fields is answered from that read;
  *   a selection with relations (authors, appearances...) is read once per event for each
- *   distinct selection. Fields that depend on who asks (`viewerHasUpvoted`) are still theirs.
+ *   distinct selection.
+ * - One execution per event and operation: the live-delivery plugin (../live-delivery.ts) runs
+ *   an event's selection once for all the subscribers of the same operation, variables and
+ *   credential, instead of once per subscriber.
  * - Order: the paper is read when the event is delivered, not when the vote was cast. Under
  *   concurrent votes on one paper, events can arrive out of order, but each carries the counts
  *   current when it was delivered, so the last event a subscriber gets has the current count.
