@@ -11,7 +11,12 @@ export const ERROR_CODES = {
   RATE_LIMITED: "too many mutations; `extensions.retryAfterSeconds` says when to try again",
   BAD_USER_INPUT: "an argument is invalid; `extensions.argument` names it",
   QUERY_TOO_COMPLEX:
-    "the operation exceeds the depth, breadth or cost limit, or the body size limit (HTTP 413)",
+    "the operation exceeds the depth, breadth or cost limit (`extensions.kind`, `value`, `limit`), or ran longer than the statement timeout (`kind: time`)",
+  BUDGET_EXCEEDED:
+    "the client spent its query budget for the minute (HTTP 429); `extensions.retryAfterSeconds` says when it is renewed, `cost` and `remaining` what was asked and what is left",
+  PAYLOAD_TOO_LARGE: "the request body exceeds the size limit (HTTP 413)",
+  UNSUPPORTED_MEDIA_TYPE:
+    "a POST body that is not `application/json` (or `application/graphql`): form and multipart posts are refused (HTTP 415)",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -9,6 +9,7 @@ import "./types/period.ts";
 import "./types/stats.ts";
 import "./types/vote.ts";
 import "./types/paper-list.ts";
+import "./types/rate-limit.ts";
 
 /** Fields check their Date and DateTime arguments before resolving (see arguments.ts). */
 export const schema = checkScalarArguments(builder.toSchema({ sortSchema: true }));

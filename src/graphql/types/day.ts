@@ -1,6 +1,6 @@
 /** Day, a paper's appearance on a day (DayEntry), and the `day` and `days` queries. */
 import { PAGE_SIZE } from "../../papers/list.ts";
-import { builder } from "../builder.ts";
+import { builder, COSTS } from "../builder.ts";
 import { UserInputError } from "../errors.ts";
 
 /** Relay page arguments outside 1..100 are an error, not silently clamped. */
@@ -66,10 +66,12 @@ export const Day = builder.prismaNode("Day", {
       { name: "DayPaperEdge" },
     ),
     paperCount: t.int({
+      complexity: COSTS.dayTotal,
       resolve: async (day, _args, ctx) => (await ctx.loaders.dayStats.load(day.id)).paperCount,
     }),
     totalUpvotes: t.int({
       description: "Sum of the day's papers' upvotes now.",
+      complexity: COSTS.dayTotal,
       resolve: async (day, _args, ctx) => (await ctx.loaders.dayStats.load(day.id)).totalUpvotes,
     }),
     previous: t.prismaField({
