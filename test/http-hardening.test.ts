@@ -18,13 +18,21 @@ import {
   type IncomingHttpHeaders,
 } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { parse } from "graphql";
 import jwt from "jsonwebtoken";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createToken, createUser } from "../src/auth/tokens.ts";
-import { withStatementTimeout } from "../src/config.ts";
+import { loadConfig, withStatementTimeout } from "../src/config.ts";
 import { connect } from "../src/db/client.ts";
-import { memoryQueryBudget, redisQueryBudget } from "../src/http/budget.ts";
+import { schema } from "../src/graphql/schema.ts";
+import {
+  addressKey,
+  clientAddress,
+  memoryQueryBudget,
+  redisQueryBudget,
+} from "../src/http/budget.ts";
+import { operationCost } from "../src/http/cost.ts";
 import { createMetrics, OPERATION_NAMES } from "../src/http/metrics.ts";
 import { ingest } from "../src/ingest/run.ts";
 import { createServer, REQUEST_LIMITS, type ServerOptions } from "../src/server.ts";
@@ -719,4 +727,114 @@ describe("metrics on a port of their own (METRICS_PORT)", () => {
       await drop();
     }
   }, 180_000);
+});
+
+describe("who a client is, for its budget", () => {
+  it("keys IPv4 addresses as they are and IPv6 ones by their /64", () => {
+    expect(addressKey("203.0.113.9")).toBe("203.0.113.9");
+    expect(addressKey("::ffff:203.0.113.9")).toBe("203.0.113.9");
+    expect(addressKey("2001:db8:1:2:aaaa:bbbb:cccc:dddd")).toBe("2001:db8:1:2::/64");
+    expect(addressKey("2001:db8:1:2::1")).toBe("2001:db8:1:2::/64");
+    expect(addressKey("2001:db8::1%eth0")).toBe("2001:db8:0:0::/64");
+    expect(addressKey("::1")).toBe("0:0:0:0::/64");
+  });
+
+  it("believes X-Forwarded-For only as far as TRUST_PROXY_HOPS says", () => {
+    // Not behind a proxy: whatever the client writes in the header is ignored.
+    expect(clientAddress("198.51.100.7", "203.0.113.1", 0)).toBe("198.51.100.7");
+    // One proxy: the last entry is the address it saw; earlier ones are the client's own words.
+    expect(clientAddress("10.0.0.2", "203.0.113.1, 198.51.100.7", 1)).toBe("198.51.100.7");
+    expect(clientAddress("10.0.0.2", "203.0.113.1, 198.51.100.7, 10.0.0.1", 2)).toBe(
+      "198.51.100.7",
+    );
+    expect(clientAddress("10.0.0.2", "not an address", 1)).toBe("10.0.0.2");
+    expect(clientAddress("10.0.0.2", null, 1)).toBe("10.0.0.2");
+  });
+});
+
+describe("the cost walk", () => {
+  it("spreads a fragment once however often it is spread, so no document makes it exponential", () => {
+    const levels = 30;
+    const fragments = Array.from(
+      { length: levels },
+      (_, i) =>
+        `fragment F${i} on Query { ${i + 1 < levels ? `...F${i + 1} ...F${i + 1}` : "__typename"} }`,
+    ).join("\n");
+    const started = performance.now();
+    const cost = operationCost(schema, parse(`{ ...F0 }\n${fragments}`), undefined, {}, {});
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(cost).toEqual({ complexity: 1, depth: 1, breadth: 1 });
+  });
+
+  it("costs fragments on connections and on interfaces like the fields they spread", () => {
+    const cost = (query: string) => operationCost(schema, parse(query), undefined, {}, {});
+    const plain = cost("{ papers(first: 50) { totalCount nodes { title } } }");
+    expect(plain?.complexity).toBe(2 + 5_000 + 50 * 2);
+    expect(
+      cost(
+        "{ papers(first: 50) { ...Page } } fragment Page on PaperConnection { totalCount nodes { ...T } } fragment T on Paper { title }",
+      ),
+    ).toEqual(plain);
+    expect(cost('{ node(id: "UGFwZXI6MQ==") { ... on Paper { title } } }')?.complexity).toBe(2);
+    // Variables count as their values; an operation whose variables do not fit is left to
+    // execution (which refuses it before any resolver runs).
+    const byVariable = "query($n: Int) { papers(first: $n) { nodes { title } } }";
+    expect(operationCost(schema, parse(byVariable), undefined, { n: 10 }, {})?.complexity).toBe(22);
+    expect(operationCost(schema, parse(byVariable), undefined, { n: "x" }, {})).toBeUndefined();
+  });
+});
+
+describe("the HTTP settings", () => {
+  it("names each wrong value", () => {
+    const problems = () => {
+      try {
+        loadConfig({
+          PORT: "4000",
+          METRICS_PORT: "4000",
+          METRICS_TOKEN: "short",
+          QUERY_BUDGET_PER_MINUTE: "lots",
+          STATEMENT_TIMEOUT_MS: "5",
+          TRUST_PROXY_HOPS: "-1",
+          JWT_SECRET: "a-shared-secret-of-at-least-32-chars!",
+          JWT_MAX_LIFETIME_SECONDS: "1.5",
+          CORS_ORIGINS: "https://app.example, https://app.example/path",
+        });
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return "";
+    };
+    const message = problems();
+    expect(message).toMatch(/METRICS_PORT 4000 is the API's PORT/);
+    expect(message).toMatch(/METRICS_TOKEN must be at least 16 characters/);
+    expect(message).toMatch(/QUERY_BUDGET_PER_MINUTE "lots" is not a whole number/);
+    expect(message).toMatch(/STATEMENT_TIMEOUT_MS "5" is not a whole number of at least 100/);
+    expect(message).toMatch(/TRUST_PROXY_HOPS "-1"/);
+    expect(message).toMatch(/JWT_MAX_LIFETIME_SECONDS "1.5"/);
+    expect(message).toMatch(/"https:\/\/app.example\/path" is not an origin/);
+    expect(message).not.toMatch(/"https:\/\/app.example" is not/);
+  });
+
+  it("defaults to a budget of 100,000 points a minute, a 5 s statement timeout, no metrics endpoint and open CORS without credentials", () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      queryBudgetPerMinute: 100_000,
+      statementTimeoutMs: 5_000,
+      trustProxyHops: 0,
+      corsOrigins: undefined,
+      metrics: { token: undefined, port: undefined },
+    });
+    const postgres = withStatementTimeout(
+      { provider: "postgresql", url: "postgresql://u@db:5432/papers?sslmode=require" },
+      5_000,
+    );
+    expect(postgres.url).toBe(
+      "postgresql://u@db:5432/papers?sslmode=require&statement_timeout=5000",
+    );
+    const own = {
+      provider: "postgresql" as const,
+      url: "postgresql://u@db/p?statement_timeout=900",
+    };
+    expect(withStatementTimeout(own, 5_000)).toEqual(own);
+  });
 });
