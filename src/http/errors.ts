@@ -75,11 +75,13 @@ export function typedError(error: unknown, statementTimeoutMs?: number): GraphQL
   const graphqlError = error instanceof GraphQLError ? error : undefined;
   const original = graphqlError?.originalError ?? error;
   // Yoga's own check of the body size (maxRequestBodySize) reads the bytes as they come, whatever
-  // the transfer encoding, and stops at the limit.
+  // the transfer encoding, and stops at the limit. Its error is renamed in place: Yoga logs every
+  // error that masking replaces, and a client's oversized body is not the server's error.
   if (graphqlError?.extensions?.code === "REQUEST_ENTITY_TOO_LARGE") {
-    return new GraphQLError("the request body exceeds the size limit", {
-      extensions: { code: "PAYLOAD_TOO_LARGE" satisfies ErrorCode, http: { status: 413 } },
-    });
+    graphqlError.message = "the request body exceeds the size limit";
+    (graphqlError.extensions as Record<string, unknown>).code =
+      "PAYLOAD_TOO_LARGE" satisfies ErrorCode;
+    return graphqlError;
   }
   if (isStatementTimeout(original)) {
     const typed = new QueryTooComplexError(
