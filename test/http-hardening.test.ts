@@ -18,6 +18,7 @@ import {
   type IncomingHttpHeaders,
 } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
 import { parse } from "graphql";
 import jwt from "jsonwebtoken";
 import pg from "pg";
@@ -765,8 +766,14 @@ describe("metrics on a port of their own (METRICS_PORT)", () => {
     );
     try {
       const url = await server.url;
-      const logged = /"port":(\d+),"msg":"metrics listening"/.exec(server.stderr());
-      expect(logged).not.toBeNull();
+      // The log line comes on standard error, the URL on standard output: either may come first.
+      const deadline = Date.now() + 30_000;
+      let logged = /"port":(\d+),"msg":"metrics listening"/.exec(server.stderr());
+      while (!logged && Date.now() < deadline) {
+        await sleep(50, undefined, { signal: requests.signal });
+        logged = /"port":(\d+),"msg":"metrics listening"/.exec(server.stderr());
+      }
+      expect(logged, server.stderr()).not.toBeNull();
       const metricsPort = Number(logged?.[1]);
       expect((await send(url.replace("/graphql", "/metrics"))).status).toBe(404);
       const scrape = await send(`http://127.0.0.1:${metricsPort}/metrics`);
