@@ -26,6 +26,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { createToken, createUser } from "../src/auth/tokens.ts";
 import { loadConfig, withStatementTimeout } from "../src/config.ts";
 import { connect } from "../src/db/client.ts";
+import { COSTS } from "../src/graphql/builder.ts";
 import { schema } from "../src/graphql/schema.ts";
 import {
   addressKey,
@@ -469,7 +470,7 @@ describe.each(ENGINES)("the HTTP layer on %s", (provider) => {
       const costOf = async (selection: string) => {
         const answer = await gql(budgeted.url, `{ rateLimit { cost } ${selection} }`);
         expect(answer.json.errors).toBeUndefined();
-        return (answer.json.data.rateLimit.cost as number) - 2;
+        return (answer.json.data.rateLimit.cost as number) - COSTS.operation - 2;
       };
       expect(await costOf(countOne)).toBe(2 + 5_000);
       expect(await costOf(countHundred)).toBe(2 + 5_000);
@@ -485,7 +486,7 @@ describe.each(ENGINES)("the HTTP layer on %s", (provider) => {
     it("charges each client's budget, refuses beyond it with BUDGET_EXCEEDED, and runs nothing", async () => {
       const server = await serve({ queryBudget: memoryQueryBudget(20_000, 3600) });
       const query = `{ rateLimit { cost limit remaining resetAt } papers(first: 1, filter: { author: "a" }) { totalCount } }`;
-      const cost = 2 + 4_000 + 5_000 + 5;
+      const cost = COSTS.operation + 2 + 4_000 + 5_000 + 5;
       const first = await gql(server.url, query, { localAddress: "127.0.0.1" });
       expect(first.status).toBe(200);
       expect(first.json.data.rateLimit).toMatchObject({
@@ -515,7 +516,7 @@ describe.each(ENGINES)("the HTTP layer on %s", (provider) => {
       const cheap = await gql(server.url, "{ rateLimit { remaining } }", {
         localAddress: "127.0.0.1",
       });
-      expect(cheap.json.data.rateLimit.remaining).toBe(20_000 - 2 * cost - 2);
+      expect(cheap.json.data.rateLimit.remaining).toBe(20_000 - 2 * cost - COSTS.operation - 2);
       // Another address, and a signed-in user (from the same address), have budgets of their own.
       const other = await gql(server.url, query, { localAddress: "127.0.0.2" });
       expect(other.json.data.rateLimit.remaining).toBe(20_000 - cost);
@@ -538,7 +539,7 @@ describe.each(ENGINES)("the HTTP layer on %s", (provider) => {
           const b = await serve({ queryBudget: budget() });
           const query = `{ rateLimit { remaining } papers(first: 1, filter: { author: "a" }) { totalCount } }`;
           const spent = await gql(a.url, query);
-          expect(spent.json.data.rateLimit.remaining).toBe(12_000 - 9_004);
+          expect(spent.json.data.rateLimit.remaining).toBe(12_000 - COSTS.operation - 9_004);
           const refused = await gql(b.url, query);
           expect(refused.status).toBe(429);
           expect(refused.json.errors[0].extensions.code).toBe("BUDGET_EXCEEDED");

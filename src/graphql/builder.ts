@@ -24,30 +24,39 @@ export const LIMITS = {
 
 /**
  * What reading costs, in points of about 50 microseconds of server time (20 points per ms). Every
- * field costs 1, and a list multiplies what is selected under it: a connection by its page size
+ * operation costs COSTS.operation (the request's fixed work: HTTP, parsing, validation, the answer),
+ * every field 1, and a list multiplies what is selected under it: a connection by its page size
  * (its `edges` and `nodes`; `totalCount` and `pageInfo` count once), a plain list by its own
- * multiplier (10 unless the field says). The costs below are for work a page size does not show.
+ * multiplier (10 unless the field says). The other costs below are for work a page size does not
+ * show.
  *
  * Calibrated with single requests (median of 5) on the benchmark corpus (bench/api.ts: 100,000
- * papers over 1,000 days) on a 2-core machine, SQLite / PostgreSQL 15:
- * - a page of 100 papers with title, upvotes, date and authors: 1,001 points; 43 / 15 ms (88 ms
- *   on a busier run): the scale.
- * - `totalCount` of papers (COSTS.count): 3 / 79-151 ms unfiltered; filtered, a count reads every
- *   match: 72-569 / 73-349 ms (author, minUpvotes, a day range), plus the filter's cost below.
+ * papers over 1,000 days) on a 2-core machine, SQLite / PostgreSQL 15, two runs (the second on a
+ * busier machine):
+ * - `{ __typename }`: 1.7 / 1.6 ms. A page of 100 papers with title, upvotes, date and authors,
+ *   1,001 points by the field costs: 31-43 / 15-89 ms; a page of 20 (201 points): 8-27 / 11-31 ms.
+ * - `totalCount` of papers (COSTS.count): unfiltered 3-16 / 79-151 ms; filtered, a count reads
+ *   every match: 72-569 / 73-349 ms (author, minUpvotes, a day range), with the filter's cost.
  * - a filter other than `arxivIds` (COSTS.filter): a selective one reads the whole order index
- *   before it fills a page: `minUpvotes: 99999` 97 / 3 ms, `dayFrom` in the future 61 / 201 ms.
+ *   before it fills a page: `minUpvotes: 99999` 94-151 / 3-9 ms, `dayFrom` in the future 57-116 /
+ *   195-292 ms.
  * - a search (COSTS.search, instead of COSTS.filter): a page by relevance ranks every match, 118-369
- *   / 237-441 ms for a common word; a count of a one-letter prefix 332-1,018 / 266-296 ms.
+ *   / 237-442 ms for a common word; a count of a one-letter prefix 332-1,018 / 266-394 ms.
  * - range aggregates, per day of the range (an empty stretch costs as much as a full one: the cost
- *   is known before the query runs): `topAuthors` 31 / 99 ms for 31 days, 384 / 1,125 ms for 365,
- *   1,719 / 3,401 ms for 1,000; `topPapers` 5 / 683 ms and `timeSeries` 173 / 366 ms for 1,000.
- * - a week's or month's `paperCount` with `totalUpvotes`: 11 / 23 ms; a day's, through one batched
- *   query for all days asked: 100 days 12 / 152 ms.
- * Most operations cost 1 to 3 times the time they take (a count without filter on SQLite, much
- * more); none measured less than half. SQLite cannot interrupt a statement: these costs are what
- * bounds its work (LIMITS.complexity), and PostgreSQL's statement timeout stops the rest.
+ *   is known before the query runs): `topAuthors` 31-62 / 99-113 ms for 31 days, 384-645 / 1,125-
+ *   1,639 ms for 365, 1,719 / 3,401 ms for 1,000; for 1,000 days `topPapers` 3-15 / 535-683 ms and
+ *   `timeSeries` 154-197 / 235-366 ms.
+ * - a week's or month's `paperCount` with `totalUpvotes`: 8-14 / 13-23 ms; a day's, in one batched
+ *   query for all the days asked: 100 days 12 / 82-152 ms.
+ * The points over the milliseconds of these runs range from 6 to 1,100: the model overcharges what
+ * one engine does cheaply (a count without filter on SQLite, `topPapers` and selective filters on
+ * PostgreSQL) and is within a factor of 3 of the slower engine for the rest. SQLite cannot
+ * interrupt a statement: these costs are what bounds its work (LIMITS.complexity), and
+ * PostgreSQL's statement timeout stops the rest. `npx tsx bench/abuse/expensive-queries.ts`-style
+ * single requests re-measure them when the queries change.
  */
 export const COSTS = {
+  operation: 50,
   count: 5_000,
   filter: 4_000,
   search: 10_000,

@@ -14,6 +14,7 @@
 import { isIP } from "node:net";
 import type { Plugin } from "graphql-yoga";
 import type { Redis } from "ioredis";
+import { COSTS } from "../graphql/builder.ts";
 import type { Context } from "../graphql/context.ts";
 import { type RateLimitStatus, reportRateLimit } from "../graphql/types/rate-limit.ts";
 import { operationCost } from "./cost.ts";
@@ -191,7 +192,11 @@ export function queryCostPlugin({ limits, budget, trustProxyHops = 0 }: CostOpti
         return new QueryTooComplexError(kind, cost[kind], limits[kind]);
     }
     if (!budget) return undefined;
-    const decision = await budget.spend(await clientKey(context, trustProxyHops), cost.complexity);
+    // The request's fixed work is charged too: many cheap operations are not free.
+    const decision = await budget.spend(
+      await clientKey(context, trustProxyHops),
+      COSTS.operation + cost.complexity,
+    );
     reportRateLimit(context, decision);
     decisions.set(context.request, decision);
     return decision.allowed ? undefined : new BudgetExceededError(decision);
