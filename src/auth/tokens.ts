@@ -79,7 +79,7 @@ export type Credential =
   | { status: "valid"; userId: number; tokenId: number }
   | { status: "invalid"; reason: string };
 
-/** The verified claims of an identity provider's JWT (checked by graphql-yoga's JWT plugin). */
+/** The verified claims of an identity provider's JWT (checked by src/http/jwt.ts). */
 export interface JwtClaims {
   iss?: string;
   sub?: string;
