@@ -58,7 +58,7 @@ async function send(
 /** What is wrong with a response that should be one BAD_USER_INPUT error naming `argument`. */
 function badInputProblem(result: Response, argument: string | RegExp): string | null {
   const error = result.errors?.[0];
-  const text = JSON.stringify(result);
+  const text = JSON.stringify({ status: result.status, data: result.data, errors: result.errors });
   if (/Unexpected error|\bat .*\.ts:\d+/.test(text)) return `untyped: ${text.slice(0, 300)}`;
   if (error?.extensions?.code !== "BAD_USER_INPUT")
     return `not BAD_USER_INPUT: ${text.slice(0, 300)}`;

@@ -176,9 +176,11 @@ async function main(): Promise<void> {
       try {
         const r = await runNodesAttack({ url: await server.url, ids, pid: server.child.pid });
         const mb = (bytes: number | null) =>
-          bytes === null ? "?" : (bytes / 1024 ** 2).toFixed(1);
+          bytes === null ? "?" : (bytes / 1024 ** 2).toFixed(0);
+        const size = (bytes: number) =>
+          bytes < 1024 ** 2 ? `${bytes} B` : `${(bytes / 1024 ** 2).toFixed(1)} MB`;
         rows.push(
-          `| ${values.engine} | ${ids} | ${(r.requestBytes / 1024).toFixed(1)} KB | ${r.status ?? "none"} ${r.errorCodes.join(" ")} | ${mb(r.responseBytes)} MB${r.truncated ? " (cut)" : ""} | ${(r.ms / 1000).toFixed(2)} s | ${mb(r.peakRssBytesBefore)} -> ${mb(r.peakRssBytes)} MB |`,
+          `| ${values.engine} | ${ids} | ${size(r.requestBytes)} | ${r.status ?? "none"} ${r.errorCodes.join(" ")} | ${size(r.responseBytes)}${r.truncated ? " (cut)" : ""} | ${(r.ms / 1000).toFixed(2)} s | ${mb(r.peakRssBytesBefore)} -> ${mb(r.peakRssBytes)} MB |`,
         );
       } finally {
         server.child.kill("SIGTERM");
