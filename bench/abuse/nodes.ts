@@ -5,8 +5,8 @@
  *
  * `runNodesAttack` sends it once to a server on this machine and measures what it cost the
  * server: the answer's size, the time to the last byte, and the server's peak resident memory
- * (VmHWM, when given its pid). It is bounded: loopback URLs only, one request, a timeout, and the
- * answer is counted, not kept, past 1 MB.
+ * (VmHWM, when given its pid). It is bounded: loopback URLs only, one request of at most 10,000
+ * ids, a timeout, a cap on the bytes read, and the answer is counted, not kept, past 1 MB.
  *
  * Run as a script, it loads a corpus of D days x 100 papers into a fresh database, starts the
  * server of the current directory's checkout in its own process (as `npm start` does) and
@@ -57,6 +57,8 @@ export interface NodesAttackResult {
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
 const KEPT_BYTES = 1024 * 1024;
+/** More ids than this would not fit the server's 64 KB body limit anyway. */
+const MAX_IDS = 10_000;
 
 /** The peak resident memory of a process (VmHWM), or null when it cannot be read. */
 export function peakRssBytes(pid: number | undefined): number | null {
@@ -73,6 +75,9 @@ export async function runNodesAttack(options: NodesAttackOptions): Promise<Nodes
   const { url, ids = 1500, pid, timeoutMs = 120_000, maxResponseBytes = 1024 ** 3 } = options;
   if (!LOOPBACK.has(new URL(url).hostname)) {
     throw new Error(`refusing to attack ${url}: loopback servers only`);
+  }
+  if (!Number.isInteger(ids) || ids < 1 || ids > MAX_IDS) {
+    throw new Error(`ids: 1 to ${MAX_IDS}, not ${ids}`);
   }
   const variables = { ids: Array.from({ length: ids }, (_, i) => btoa(`Day:${i + 1}`)) };
   const body = JSON.stringify({ query: NODES_ATTACK_QUERY, variables });
