@@ -8,6 +8,7 @@ import { getDatamodel } from "../generated/pothos/prisma-types.ts";
 import { PAGE_SIZE } from "../papers/list.ts";
 import type { Context } from "./context.ts";
 import { UserInputError } from "./errors.ts";
+import { parseGlobalId } from "./ids.ts";
 
 /**
  * Limits per operation: beyond them the operation is refused before anything runs
@@ -106,13 +107,14 @@ export const builder = new SchemaBuilder<{
     },
     beforeArgOptions: { description: "The startCursor of the next page." },
     nodesOnConnection: true,
-    // A malformed id is the client's mistake: say so, typed, instead of an unexpected error.
+    // `node` and `nodes` are defined in types/node.ts, which reads ids strictly and caps `nodes`.
+    nodeQueryOptions: false,
+    nodesQueryOptions: false,
+    // The remaining global-id arguments (`paperVotes(paperIds)`) read ids as strictly.
     decodeGlobalID: (globalID) => {
-      const [typename, id, ...rest] = Buffer.from(globalID, "base64").toString("utf8").split(":");
-      if (!typename || !id || rest.length > 0 || !/^[A-Za-z]+$/.test(typename)) {
-        throw new UserInputError("id", `"${globalID}" is not an id from this API`);
-      }
-      return { typename, id };
+      const parsed = parseGlobalId(globalID);
+      if (typeof parsed === "string") throw new UserInputError("id", parsed);
+      return { typename: parsed.typename, id: String(parsed.id) };
     },
   },
   prisma: {

@@ -11,6 +11,7 @@ import {
 } from "../../papers/list.ts";
 import { builder, COSTS, filterCost } from "../builder.ts";
 import type { Context } from "../context.ts";
+import { cursorRule, KEYSET } from "../cursors.ts";
 import { UserInputError } from "../errors.ts";
 
 export const Author = builder.prismaNode("Author", {
@@ -375,6 +376,7 @@ builder.queryFields((t) => ({
     type: PaperConnection,
     description: `Papers matching a filter, in an order, a page at a time (Relay cursors; ${PAGE_SIZE.default} by default, at most ${PAGE_SIZE.max}).`,
     args: paperConnectionArgs("TRENDING"),
+    extensions: cursorRule(KEYSET),
     complexity: (args) => ({
       field: 2 + filterCost(args.filter),
       multiplier: pageMultiplier(args),
@@ -418,6 +420,7 @@ builder.prismaObjectField("Author", "papers", (t) =>
     description:
       "The papers the author is a visible author of (hidden authorships are left out), with the filters and orders of `papers`; newest published first by default.",
     args: paperConnectionArgs("PUBLISHED_AT"),
+    extensions: cursorRule(KEYSET),
     complexity: (args) => ({
       field: 2 + filterCost(args.filter),
       multiplier: pageMultiplier(args),

@@ -2,6 +2,7 @@
 import type { PaperOrderField } from "../../papers/list.ts";
 import { monthRange, weekRange } from "../../papers/periods.ts";
 import { builder, COSTS, filterCost } from "../builder.ts";
+import { cursorRule, KEYSET } from "../cursors.ts";
 import { UserInputError } from "../errors.ts";
 import {
   checkFilter,
@@ -54,6 +55,7 @@ export const Period = builder.objectRef<PeriodShape>("Period").implement({
       description:
         "Papers listed in the period (and matching the filter), most upvoted first by default.",
       args: paperConnectionArgs("UPVOTES"),
+      extensions: cursorRule(KEYSET),
       complexity: (args) => ({
         field: 2 + filterCost(args.filter),
         multiplier: pageMultiplier(args),
