@@ -31,10 +31,49 @@ export interface Config {
    * JWT_SECRET (HS256) or JWT_JWKS_URI (RS256), with optional JWT_ISSUER and JWT_AUDIENCE: also
    * accept an identity provider's JWTs as Bearer credentials. Unset: API tokens only.
    */
-  jwt: { secret?: string; jwksUri?: string; issuer?: string; audience?: string } | undefined;
+  jwt:
+    | {
+        secret?: string;
+        jwksUri?: string;
+        issuer?: string;
+        audience?: string;
+        /** JWT_MAX_LIFETIME_SECONDS, default 86,400: longer-lived tokens (or none with no `exp`) are refused. */
+        maxLifetimeSeconds: number;
+      }
+    | undefined;
+  /**
+   * METRICS_TOKEN: /metrics answers only requests with `Authorization: Bearer <token>`.
+   * METRICS_PORT: /metrics is served on this port (on HOST) instead of the API's. Neither set: no
+   * /metrics at all (it shows what clients send and how the server is doing).
+   */
+  metrics: { token?: string; port?: number };
+  /** QUERY_BUDGET_PER_MINUTE: cost points a client (an IP address, or a user) may spend a minute. */
+  queryBudgetPerMinute: number;
+  /** CORS_ORIGINS: origins allowed to send credentials; unset: any origin, without credentials. */
+  corsOrigins: string[] | undefined;
+  /** STATEMENT_TIMEOUT_MS (PostgreSQL): the longest a single SQL statement of the server may run. */
+  statementTimeoutMs: number;
+  /** TRUST_PROXY_HOPS: reverse proxies in front of the server whose X-Forwarded-For is believed. */
+  trustProxyHops: number;
 }
 
 const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
+
+/** A whole number of at least `min` from the environment (or the default); says so when it is not. */
+function wholeNumber(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: number,
+  min: number,
+  problems: string[],
+): number {
+  const raw = env[name];
+  const value = raw === undefined || raw === "" ? fallback : Number(raw);
+  if (!Number.isInteger(value) || value < min) {
+    problems.push(`${name} "${raw}" is not a whole number of at least ${min}`);
+  }
+  return value;
+}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems: string[] = [];
@@ -85,6 +124,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (env.JWT_JWKS_URI && !/^https?:\/\//.test(env.JWT_JWKS_URI)) {
     problems.push(`JWT_JWKS_URI "${env.JWT_JWKS_URI}" is not an http(s) URL`);
   }
+  const maxLifetimeSeconds = wholeNumber(env, "JWT_MAX_LIFETIME_SECONDS", 86_400, 60, problems);
   const jwt =
     env.JWT_SECRET || env.JWT_JWKS_URI
       ? {
@@ -92,8 +132,43 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           jwksUri: env.JWT_JWKS_URI || undefined,
           issuer: env.JWT_ISSUER || undefined,
           audience: env.JWT_AUDIENCE || undefined,
+          maxLifetimeSeconds,
         }
       : undefined;
+  const metricsToken = env.METRICS_TOKEN || undefined;
+  if (metricsToken !== undefined && metricsToken.length < 16) {
+    problems.push("METRICS_TOKEN must be at least 16 characters");
+  }
+  const metricsPort = env.METRICS_PORT ? Number(env.METRICS_PORT) : undefined;
+  if (
+    metricsPort !== undefined &&
+    (!Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65535)
+  ) {
+    problems.push(`METRICS_PORT "${env.METRICS_PORT}" is not a port number (0-65535)`);
+  } else if (metricsPort !== undefined && metricsPort !== 0 && metricsPort === port) {
+    problems.push(
+      `METRICS_PORT ${metricsPort} is the API's PORT: give metrics a port of their own`,
+    );
+  }
+  const queryBudgetPerMinute = wholeNumber(env, "QUERY_BUDGET_PER_MINUTE", 100_000, 1, problems);
+  const statementTimeoutMs = wholeNumber(env, "STATEMENT_TIMEOUT_MS", 5_000, 100, problems);
+  const trustProxyHops = wholeNumber(env, "TRUST_PROXY_HOPS", 0, 0, problems);
+  const corsOrigins = env.CORS_ORIGINS
+    ? env.CORS_ORIGINS.split(",")
+        .map((origin) => origin.trim())
+        .filter((origin) => origin !== "")
+    : undefined;
+  for (const origin of corsOrigins ?? []) {
+    let valid = false;
+    try {
+      valid = new URL(origin).origin === origin;
+    } catch {}
+    if (!valid) {
+      problems.push(
+        `CORS_ORIGINS: "${origin}" is not an origin (scheme://host[:port], no path or trailing slash)`,
+      );
+    }
+  }
   if (problems.length > 0 || !database) {
     throw new ConfigError(`invalid configuration:\n  ${problems.join("\n  ")}`);
   }
@@ -108,5 +183,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     votesPerMinute,
     subscriptions,
     jwt,
+    metrics: { token: metricsToken, port: metricsPort },
+    queryBudgetPerMinute,
+    corsOrigins,
+    statementTimeoutMs,
+    trustProxyHops,
   };
+}
+
+/**
+ * The server's PostgreSQL connections with STATEMENT_TIMEOUT_MS: PostgreSQL cancels any statement
+ * that runs (or waits for a lock) longer, and the client gets QUERY_TOO_COMPLEX (`kind: time`).
+ * A URL that sets its own `statement_timeout` or `options` keeps them. SQLite cannot interrupt a
+ * statement: there the cost limits (src/graphql/builder.ts) bound the work of each request.
+ */
+export function withStatementTimeout(target: DatabaseTarget, ms: number): DatabaseTarget {
+  if (target.provider !== "postgresql") return target;
+  const url = new URL(target.url);
+  if (url.searchParams.has("statement_timeout") || url.searchParams.has("options")) return target;
+  url.searchParams.set("statement_timeout", String(ms));
+  return { ...target, url: url.toString() };
 }

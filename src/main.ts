@@ -1,17 +1,20 @@
 /**
  * `npm start`: serves the GraphQL API. On the embedded default it creates and migrates the SQLite
  * database and, when it is empty, loads the bundled sample digests. Logs are JSON lines (pino) on
- * standard error; standard output gets one line with the URL. SIGINT/SIGTERM: stop accepting,
- * finish what is in flight (up to 10 s), close the database, exit.
+ * standard error; standard output gets one line with the URL. With METRICS_PORT, /metrics is
+ * served on that port alone. SIGINT/SIGTERM: stop accepting, finish what is in flight (up to 10 s),
+ * close the database, exit.
  */
 import { createServer as createHttpServer } from "node:http";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import pino from "pino";
-import { ConfigError, loadConfig } from "./config.ts";
+import { ConfigError, loadConfig, withStatementTimeout } from "./config.ts";
 import { connect } from "./db/client.ts";
 import { openSqlClient } from "./db/sql.ts";
 import { createEvents } from "./graphql/pubsub.ts";
+import { addressKey, clientAddress, memoryQueryBudget, redisQueryBudget } from "./http/budget.ts";
+import { createMetrics, metricsListener } from "./http/metrics.ts";
 import { ingest, listDigestFiles } from "./ingest/run.ts";
 import { createServer } from "./server.ts";
 import { memoryRateLimiter, redisRateLimiter } from "./votes/rate-limit.ts";
@@ -22,7 +25,7 @@ const SHUTDOWN_GRACE_MS = 10_000;
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = pino({ level: config.logLevel }, pino.destination(2));
-  const database = await connect(config.database);
+  const database = await connect(withStatementTimeout(config.database, config.statementTimeoutMs));
 
   if (config.sampleData && (await database.db.day.count()) === 0) {
     const sql = openSqlClient(config.database);
@@ -35,23 +38,68 @@ async function main(): Promise<void> {
     }
   }
 
-  const events = createEvents(config.redisUrl, config.subscriptions);
+  // Open subscriptions are limited per client: its address, told apart as the query budget does.
+  const events = createEvents(config.redisUrl, {
+    ...config.subscriptions,
+    clientOf: ({ req, request }) =>
+      addressKey(
+        clientAddress(
+          req?.socket?.remoteAddress,
+          request?.headers.get("x-forwarded-for") ?? null,
+          config.trustProxyHops,
+        ),
+      ),
+  });
   const rateLimiter = config.redisUrl
     ? redisRateLimiter(new Redis(config.redisUrl), config.votesPerMinute, 60)
     : memoryRateLimiter(config.votesPerMinute, 60);
+  // Every query goes through the budget: its Redis client fails fast (no offline queue), and the
+  // budget falls back to this process's memory while Redis does not answer.
+  const budgetRedis = config.redisUrl
+    ? new Redis(config.redisUrl, {
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 1,
+        commandTimeout: 500,
+      })
+    : undefined;
+  budgetRedis?.on("error", (error) => log.warn({ err: error }, "query budget: Redis error"));
+  const queryBudget = budgetRedis
+    ? redisQueryBudget(budgetRedis, config.queryBudgetPerMinute)
+    : memoryQueryBudget(config.queryBudgetPerMinute);
+  const metrics = createMetrics({ token: config.metrics.token });
   const yoga = createServer({
     db: database.db,
     provider: config.database.provider,
     logger: log,
     pubsub: events.pubsub,
     rateLimiter,
+    queryBudget,
+    trustProxyHops: config.trustProxyHops,
     jwt: config.jwt,
+    corsOrigins: config.corsOrigins,
+    metrics,
+    // On the API's port only behind its token, and only when it has no port of its own.
+    metricsEndpoint: config.metrics.token !== undefined && config.metrics.port === undefined,
+    statementTimeoutMs:
+      config.database.provider === "postgresql" ? config.statementTimeoutMs : undefined,
   });
   const http = createHttpServer(yoga);
   await new Promise<void>((resolve) => http.listen(config.port, config.host, resolve));
   const address = http.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   const host = config.host === "0.0.0.0" ? "localhost" : config.host;
+  const metricsHttp =
+    config.metrics.port === undefined ? undefined : createHttpServer(metricsListener(metrics));
+  if (metricsHttp) {
+    await new Promise<void>((resolve) =>
+      metricsHttp.listen(config.metrics.port, config.host, resolve),
+    );
+    const metricsAddress = metricsHttp.address();
+    log.info(
+      { port: typeof metricsAddress === "object" && metricsAddress ? metricsAddress.port : null },
+      "metrics listening",
+    );
+  }
   log.info({ port, database: config.database.provider }, "listening");
   console.log(
     `papergraph is serving http://${host === "127.0.0.1" ? "localhost" : host}:${port}/graphql`,
@@ -63,9 +111,12 @@ async function main(): Promise<void> {
     stopping = true;
     log.info({ signal }, "shutting down");
     const force = setTimeout(() => http.closeAllConnections(), SHUTDOWN_GRACE_MS);
+    metricsHttp?.close();
+    metricsHttp?.closeAllConnections();
     http.close(async () => {
       clearTimeout(force);
       await events.close();
+      budgetRedis?.disconnect();
       await database.close();
       log.info("stopped");
       process.exit(0);

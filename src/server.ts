@@ -1,13 +1,10 @@
-/** Creates the Yoga server: schema, limits, health, readiness and Prometheus metrics. */
+/**
+ * Creates the Yoga server: schema, request limits and query budget, cross-site rules, identity
+ * providers' JWTs, health, readiness and metrics. The HTTP-layer pieces live in src/http/.
+ */
 import { maxAliasesPlugin } from "@escape.tech/graphql-armor-max-aliases";
 import { maxDirectivesPlugin } from "@escape.tech/graphql-armor-max-directives";
 import { maxTokensPlugin } from "@escape.tech/graphql-armor-max-tokens";
-import {
-  createInlineSigningKeyProvider,
-  createRemoteJwksSigningKeyProvider,
-  useJWT,
-} from "@graphql-yoga/plugin-jwt";
-import { usePrometheus } from "@graphql-yoga/plugin-prometheus";
 import { GraphQLError } from "graphql";
 import {
   createYoga,
@@ -16,20 +13,26 @@ import {
   useReadinessCheck,
   type YogaLogger,
 } from "graphql-yoga";
-import { Registry } from "prom-client";
-import { type JwtClaims, TOKEN_PREFIX } from "./auth/tokens.ts";
 import type { Db } from "./db/client.ts";
 import type { Provider } from "./db/target.ts";
+import { LIMITS } from "./graphql/builder.ts";
 import { createContext } from "./graphql/context.ts";
 import { UserInputError } from "./graphql/errors.ts";
 import { createEvents, type PubSub } from "./graphql/pubsub.ts";
 import { schema } from "./graphql/schema.ts";
+import { type QueryBudget, queryCostPlugin } from "./http/budget.ts";
+import { corsPolicy, refuseSimplePosts, varyByOrigin } from "./http/cross-site.ts";
+import { typedError } from "./http/errors.ts";
+import { createJwtVerifier, type JwtOptions } from "./http/jwt.ts";
+import { createMetrics, type Metrics, metricsEndpoint } from "./http/metrics.ts";
 import { ArgumentError } from "./papers/errors.ts";
 import { memoryRateLimiter, type RateLimiter } from "./votes/rate-limit.ts";
 
+export type { JwtOptions } from "./http/jwt.ts";
+
 /** Size limits checked before parsing; the depth, breadth and cost limits are in the builder. */
 export const REQUEST_LIMITS = {
-  /** Bytes of a request body. */
+  /** Bytes of a request body, counted as they are read whatever the transfer encoding. */
   bodyBytes: 64 * 1024,
   /** Tokens of a GraphQL document. */
   tokens: 3_000,
@@ -68,33 +71,9 @@ query Search {
 
 query Dashboard {
   timeSeries(from: "2024-10-01", to: "2025-12-31", bucket: MONTH) { bucket papers upvotes }
-  topAuthors(from: "2024-01-01", to: "2025-12-31", first: 5) { author { name } papers upvotes }
+  topAuthors(from: "2025-01-01", to: "2025-12-31", first: 5) { author { name } papers upvotes }
 }
 `;
-
-/** Refuses request bodies over the limit before they are read. */
-function bodyLimit(bytes: number): Plugin {
-  return {
-    onRequest({ request, endResponse, fetchAPI }) {
-      const length = Number(request.headers.get("content-length") ?? 0);
-      if (length > bytes) {
-        endResponse(
-          new fetchAPI.Response(
-            JSON.stringify({
-              errors: [
-                {
-                  message: `request body of ${length} bytes exceeds the limit of ${bytes}`,
-                  extensions: { code: "QUERY_TOO_COMPLEX" },
-                },
-              ],
-            }),
-            { status: 413, headers: { "content-type": "application/json" } },
-          ),
-        );
-      }
-    },
-  };
-}
 
 export interface ServerOptions {
   db: Db;
@@ -104,43 +83,20 @@ export interface ServerOptions {
   pubsub?: PubSub;
   /** Mutation rate limits; 60 votes a minute per user, in memory, unless given. */
   rateLimiter?: RateLimiter;
+  /** Per-client query budget (main.ts passes the configured one); none unless given. */
+  queryBudget?: QueryBudget;
+  /** Reverse proxies in front of the server whose X-Forwarded-For is believed (budget keys). */
+  trustProxyHops?: number;
   /** Accept JWTs of an external identity provider besides API tokens (see README). */
   jwt?: JwtOptions;
-}
-
-export interface JwtOptions {
-  /** HS256 shared secret, or ... */
-  secret?: string;
-  /** ... the provider's JWKS URL (RS256). */
-  jwksUri?: string;
-  issuer?: string;
-  audience?: string;
-}
-
-/** graphql-yoga's JWT plugin, for Bearer values that look like JWTs (API tokens start pgt_). */
-function jwtPlugin(options: JwtOptions): Plugin {
-  return useJWT({
-    signingKeyProviders: [
-      options.jwksUri
-        ? createRemoteJwksSigningKeyProvider({ jwksUri: options.jwksUri })
-        : createInlineSigningKeyProvider(options.secret as string),
-    ],
-    tokenLookupLocations: [
-      ({ request }) => {
-        const token = /^Bearer\s+(\S+)$/i.exec(request.headers.get("authorization") ?? "")?.[1];
-        const looksLikeJwt =
-          token && !token.startsWith(TOKEN_PREFIX) && token.split(".").length === 3;
-        return looksLikeJwt ? { token, prefix: "Bearer" } : undefined;
-      },
-    ],
-    tokenVerification: {
-      algorithms: options.jwksUri ? ["RS256"] : ["HS256"],
-      ...(options.issuer ? { issuer: options.issuer } : {}),
-      ...(options.audience ? { audience: options.audience } : {}),
-    },
-    reject: { missingToken: false, invalidToken: true },
-    extendContext: "jwt",
-  }) as Plugin;
+  /** Origins allowed to make credentialed cross-site requests; unset: any, without credentials. */
+  corsOrigins?: string[];
+  /** Request and operation metrics (main.ts shares them with the METRICS_PORT listener). */
+  metrics?: Metrics;
+  /** Serve /metrics on this server (behind the metrics' token, if it has one); off by default. */
+  metricsEndpoint?: boolean;
+  /** PostgreSQL's statement timeout, quoted in the error a client gets when it fires. */
+  statementTimeoutMs?: number;
 }
 
 export function createServer({
@@ -149,18 +105,30 @@ export function createServer({
   logger = false,
   pubsub = createEvents().pubsub,
   rateLimiter = memoryRateLimiter(60, 60),
+  queryBudget,
+  trustProxyHops = 0,
   jwt,
+  corsOrigins,
+  metrics = createMetrics(),
+  metricsEndpoint: serveMetrics = false,
+  statementTimeoutMs,
 }: ServerOptions) {
   const services = { db, provider, pubsub, rateLimiter };
+  const log = typeof logger === "object" ? logger : undefined;
+  const jwtVerifier = jwt
+    ? createJwtVerifier({
+        ...jwt,
+        onKeysError: (error) => log?.warn({ err: error }, "the JWKS could not be fetched"),
+      })
+    : undefined;
   return createYoga({
     schema,
-    context: (initial) =>
-      createContext(
-        services,
-        initial.request.headers.get("authorization"),
-        // Read when a resolver asks: the JWT plugin adds `jwt` to the context as it is built.
-        () => (initial as { jwt?: { payload: JwtClaims } }).jwt?.payload,
-      ),
+    context: async (initial) => {
+      const authorization = initial.request.headers.get("authorization");
+      // An identity provider's JWT is verified before anything runs: refused with its reason.
+      const claims = await jwtVerifier?.claims(authorization);
+      return createContext(services, authorization, () => claims);
+    },
     maskedErrors: {
       // Domain errors that are the client's doing become typed errors; the rest stay masked.
       maskError(error, message, isDev) {
@@ -173,7 +141,7 @@ export function createServer({
             extensions: typed.extensions,
           });
         }
-        return maskError(error, message, isDev);
+        return typedError(error, statementTimeoutMs) ?? maskError(error, message, isDev);
       },
     },
     graphqlEndpoint: "/graphql",
@@ -181,20 +149,26 @@ export function createServer({
     landingPage: false,
     logging: logger,
     healthCheckEndpoint: "/health",
+    // The one check of the body size: Yoga counts the bytes as it reads them (chunked bodies
+    // included) and stops reading at the limit; src/http/errors.ts names it PAYLOAD_TOO_LARGE.
+    maxRequestBodySize: REQUEST_LIMITS.bodyBytes,
+    cors: corsPolicy(corsOrigins),
     plugins: [
-      bodyLimit(REQUEST_LIMITS.bodyBytes),
+      metrics.plugin,
+      ...(serveMetrics ? [metricsEndpoint(metrics)] : []),
+      refuseSimplePosts(),
+      ...(corsOrigins ? [varyByOrigin()] : []),
       maxTokensPlugin({ n: REQUEST_LIMITS.tokens }),
       maxAliasesPlugin({ n: REQUEST_LIMITS.aliases }),
       maxDirectivesPlugin({ n: REQUEST_LIMITS.directives }),
+      queryCostPlugin({ limits: LIMITS, budget: queryBudget, trustProxyHops }),
       useReadinessCheck({
         endpoint: "/ready",
         check: async () => {
           await db.$queryRawUnsafe("SELECT 1");
         },
       }),
-      usePrometheus({ endpoint: "/metrics", registry: new Registry() }),
-      ...(jwt ? [jwtPlugin(jwt)] : []),
-    ],
+    ] as Plugin[],
   });
 }
 

@@ -24,6 +24,7 @@ describe("the server on the embedded default", () => {
       DATABASE_URL: `file:${join(dir, "pg.db")}`,
       PORT: "0",
       LOG_LEVEL: "info",
+      METRICS_TOKEN: "metrics-token-of-the-server-test",
     });
     url = await server.url;
   });
@@ -98,12 +99,18 @@ describe("the server on the embedded default", () => {
     expect(page).toContain("FrontPage");
   });
 
-  it("answers health, readiness and Prometheus metrics", async ({ signal }) => {
+  it("answers health, readiness and Prometheus metrics (behind METRICS_TOKEN)", async ({
+    signal,
+  }) => {
     const base = url.replace("/graphql", "");
     expect((await fetch(`${base}/health`, { signal })).status).toBe(200);
     expect((await fetch(`${base}/ready`, { signal })).status).toBe(200);
-    const metrics = await (await fetch(`${base}/metrics`, { signal })).text();
-    expect(metrics).toMatch(/graphql_envelop_request_duration/);
+    expect((await fetch(`${base}/metrics`, { signal })).status).toBe(401);
+    const metrics = await fetch(`${base}/metrics`, {
+      signal,
+      headers: { authorization: "Bearer metrics-token-of-the-server-test" },
+    });
+    expect(await metrics.text()).toMatch(/papergraph_http_request_duration_seconds/);
   });
 
   it("logs structured JSON lines", () => {

@@ -63,16 +63,12 @@ function subscribe(
   query: string,
   variables: object = {},
   client = "127.0.0.1",
-  token?: string,
+  headers: Record<string, string> = {},
 ) {
   return openSse(
     url,
     { query, variables },
-    {
-      localAddress: client,
-      signal: requests.signal,
-      headers: token ? { authorization: `Bearer ${token}` } : {},
-    },
+    { localAddress: client, signal: requests.signal, headers },
   );
 }
 
@@ -276,7 +272,13 @@ describe.each(ENGINES)("subscriptions on %s", (provider) => {
       selections.map((s) => {
         const { selection, token } = typeof s === "string" ? { selection: s, token: undefined } : s;
         const query = `subscription { dayRanking(date: "${DAY}") { ${selection} } }`;
-        return subscribe(url, query, {}, "127.0.0.1", token);
+        return subscribe(
+          url,
+          query,
+          {},
+          "127.0.0.1",
+          token ? { authorization: `Bearer ${token}` } : {},
+        );
       }),
     );
     const [fence, fence2] = papers.slice(-2).map((p) => p.id) as [number, number];
@@ -416,14 +418,21 @@ describe.each(ENGINES)("subscriptions on %s", (provider) => {
     }
   });
 
-  it("bounds paperVotes to 100 paper ids", async () => {
+  it("bounds paperVotes to 100 paper ids, and names a bad one", async () => {
     const { url, pubsub } = await serve({});
     const tooMany = Array.from({ length: 101 }, (_, i) => paperGid(i + 1));
     const query = `subscription($ids: [ID!]!) { paperVotes(paperIds: $ids) { upvotes paper { id } } }`;
-    for (const ids of [tooMany, []]) {
+    const day = Buffer.from("Day:1").toString("base64");
+    const refused: [string[], string][] = [
+      [tooMany, "paperIds"],
+      [[], "paperIds"],
+      [[paperGid(1), "garbage"], "paperIds[1]"],
+      [[day], "paperIds[0]"],
+    ];
+    for (const [ids, argument] of refused) {
       const stream = await subscribe(url, query, { ids });
       const error = refusal(await withinDeadline(stream.next(), "refusal"));
-      expect(error.extensions).toMatchObject({ code: "BAD_USER_INPUT", argument: "paperIds" });
+      expect(error.extensions).toMatchObject({ code: "BAD_USER_INPUT", argument });
     }
     const paper = papers[2] as { id: number };
     const hundred = [paperGid(paper.id), ...tooMany.slice(0, 99)];
@@ -478,7 +487,9 @@ describe("subscription limits, configured", () => {
     }
   });
 
-  it("applies them in a server process", { timeout: 180_000 }, async () => {
+  it("applies them in a server process, to the address a trusted proxy forwards", {
+    timeout: 180_000,
+  }, async () => {
     const { target, drop } = await createTestTarget("sqlite");
     const server = startServerProcess(
       {
@@ -487,22 +498,25 @@ describe("subscription limits, configured", () => {
         SAMPLE_DATA: "false",
         SUBSCRIPTIONS_PER_CLIENT: "1",
         SUBSCRIPTIONS_TOTAL: "2",
+        TRUST_PROXY_HOPS: "1",
       },
       { signal: requests.signal },
     );
     try {
       const url = await server.url;
       const query = `subscription { dayRanking(date: "${DAY}") { upvotes } }`;
-      await subscribe(url, query, {}, "127.0.0.1");
-      // Each refusal proves the subscriptions before it hold their slots.
-      const sameClient = await subscribe(url, query, {}, "127.0.0.1");
+      const from = (address: string) => ({ "x-forwarded-for": address });
+      await subscribe(url, query, {}, "127.0.0.1", from("203.0.113.1"));
+      // Each refusal proves the subscriptions before it hold their slots. The client is the
+      // forwarded address, not the connection's.
+      const sameClient = await subscribe(url, query, {}, "127.0.0.2", from("203.0.113.1"));
       expect(refusal(await withinDeadline(sameClient.next(), "refusal")).extensions).toMatchObject({
         code: "TOO_MANY_SUBSCRIPTIONS",
         scope: "client",
         limit: 1,
       });
-      await subscribe(url, query, {}, "127.0.0.2");
-      const third = await subscribe(url, query, {}, "127.0.0.3");
+      await subscribe(url, query, {}, "127.0.0.1", from("203.0.113.2"));
+      const third = await subscribe(url, query, {}, "127.0.0.3", from("203.0.113.3"));
       expect(refusal(await withinDeadline(third.next(), "refusal")).extensions).toMatchObject({
         code: "TOO_MANY_SUBSCRIPTIONS",
         scope: "total",

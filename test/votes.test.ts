@@ -525,6 +525,7 @@ describe.each(ENGINES)("votes on %s", (provider) => {
     try {
       const good = jwt.sign({ sub: "42", preferred_username: "Carol" }, secret, {
         issuer: "https://idp.test",
+        expiresIn: "1h",
       });
       const id = paperGid(paperIds[12] as number);
       const first = await gql(jwtUrl, UPVOTE, { id }, good);
@@ -538,11 +539,15 @@ describe.each(ENGINES)("votes on %s", (provider) => {
       expect(user.handle).toBe("carol");
       const forged = jwt.sign({ sub: "43" }, "some-other-secret-of-32-characters!!", {
         issuer: "https://idp.test",
+        expiresIn: "1h",
       });
       const refused = await gql(jwtUrl, UPVOTE, { id }, forged);
       expect(refused.errors?.[0]).toBeDefined();
       expect(refused.status).toBe(401);
-      const wrongIssuer = jwt.sign({ sub: "44" }, secret, { issuer: "https://evil.test" });
+      const wrongIssuer = jwt.sign({ sub: "44" }, secret, {
+        issuer: "https://evil.test",
+        expiresIn: "1h",
+      });
       expect((await gql(jwtUrl, UPVOTE, { id }, wrongIssuer)).status).toBe(401);
       // API tokens keep working next to JWTs.
       expect((await gql(jwtUrl, UPVOTE, { id }, tokens[12])).errors).toBeUndefined();

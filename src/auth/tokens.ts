@@ -79,7 +79,7 @@ export type Credential =
   | { status: "valid"; userId: number; tokenId: number }
   | { status: "invalid"; reason: string };
 
-/** The verified claims of an identity provider's JWT (checked by graphql-yoga's JWT plugin). */
+/** The verified claims of an identity provider's JWT (checked by src/http/jwt.ts). */
 export interface JwtClaims {
   iss?: string;
   sub?: string;
@@ -102,13 +102,23 @@ async function userFromJwt(db: Db, claims: JwtClaims): Promise<Credential> {
       .replace(/[^a-z0-9_.-]/g, "-")
       .slice(0, 30) || "user";
   const taken = await db.user.findUnique({ where: { handle: base } });
-  const handle = taken ? `${base}-${hashToken(subject).slice(0, 6)}` : base;
-  const user = await db.user.upsert({
-    where: { externalSubject: subject },
-    create: { handle, name: claims.name ?? null, externalSubject: subject },
-    update: {},
-  });
-  return { status: "valid", userId: user.id, tokenId: 0 };
+  const suffixed = `${base}-${hashToken(subject).slice(0, 6)}`;
+  // Concurrent first requests of one subject race to create it: the unique externalSubject lets
+  // one insert win, and the others read the winner. A handle taken meanwhile by another subject
+  // is retried once with the suffixed one.
+  for (const handle of taken ? [suffixed] : [base, suffixed]) {
+    try {
+      const user = await db.user.create({
+        data: { handle, name: claims.name ?? null, externalSubject: subject },
+      });
+      return { status: "valid", userId: user.id, tokenId: 0 };
+    } catch (error) {
+      if ((error as { code?: string }).code !== "P2002") throw error;
+      const winner = await db.user.findUnique({ where: { externalSubject: subject } });
+      if (winner) return { status: "valid", userId: winner.id, tokenId: 0 };
+    }
+  }
+  throw new Error(`no free handle for the identity provider's user ${subject}`);
 }
 
 /**

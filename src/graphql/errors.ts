@@ -8,10 +8,17 @@ export const ERROR_CODES = {
   UNAUTHENTICATED:
     "the operation needs a valid `Authorization: Bearer <token>`; `extensions.reason` says what is wrong with the one given",
   NOT_FOUND: "the id names nothing",
-  RATE_LIMITED: "too many mutations; `extensions.retryAfterSeconds` says when to try again",
-  BAD_USER_INPUT: "an argument is invalid; `extensions.argument` names it",
+  RATE_LIMITED:
+    "too many mutations; `extensions.retryAfterSeconds` says when to try again. Each refused mutation is its own field error (its field is null); the response is HTTP 429 only when none of its mutations applied",
+  BAD_USER_INPUT:
+    "an argument is invalid (a malformed id, a forged cursor or one of another connection, too many ids...); `extensions.argument` names it (`after`, `ids[2]`, `input.paperId`)",
   QUERY_TOO_COMPLEX:
-    "the operation exceeds the depth, breadth or cost limit, or the body size limit (HTTP 413)",
+    "the operation exceeds the depth, breadth or cost limit (`extensions.kind`, `value`, `limit`), or ran longer than the statement timeout (`kind: time`)",
+  BUDGET_EXCEEDED:
+    "the client spent its query budget for the minute (HTTP 429); `extensions.retryAfterSeconds` says when it is renewed, `cost` and `remaining` what was asked and what is left",
+  PAYLOAD_TOO_LARGE: "the request body exceeds the size limit (HTTP 413)",
+  UNSUPPORTED_MEDIA_TYPE:
+    "a POST body that is not `application/json` (or `application/graphql`): form and multipart posts are refused (HTTP 415)",
   TOO_MANY_SUBSCRIPTIONS:
     "a subscription was refused: the client (`extensions.scope` `client`) or the server (`total`) holds as many open subscriptions as allowed (`extensions.limit`); close one, or retry later",
 } as const;
@@ -41,6 +48,11 @@ export class NotFoundError extends GraphQLError {
   }
 }
 
+/**
+ * A refused mutation. Alone in its request it answers HTTP 429 with a `Retry-After` header; in a
+ * request where other mutations applied, it is a field error of an HTTP 200 response carrying
+ * their data (see `answerOk`).
+ */
 export class RateLimitedError extends GraphQLError {
   constructor(retryAfterSeconds: number) {
     super(`too many votes: try again in ${retryAfterSeconds} s`, {
@@ -50,6 +62,11 @@ export class RateLimitedError extends GraphQLError {
         http: { status: 429, headers: { "retry-after": String(retryAfterSeconds) } },
       },
     });
+  }
+
+  /** Leaves the HTTP status (and header) of the response to the rest of the request. */
+  answerOk(): void {
+    delete this.extensions.http;
   }
 }
 

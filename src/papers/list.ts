@@ -198,28 +198,61 @@ function encodeCursor(fingerprint: string, key: unknown, id: number): string {
   return Buffer.from(JSON.stringify([fingerprint, value, id])).toString("base64url");
 }
 
+/** The largest id and integer key: PostgreSQL's `integer`. */
+const MAX_INT = 2 ** 31 - 1;
+
+/** Whether a cursor's sort key is one the order can have produced (and SQL may compare). */
+function isKeyOf(order: Order, key: unknown): boolean {
+  if (key === null) return order.nullable;
+  switch (order.kind) {
+    case "int":
+      return Number.isSafeInteger(key) && Math.abs(key as number) <= MAX_INT;
+    case "float":
+      return typeof key === "number" && Number.isFinite(key);
+    case "text":
+      return typeof key === "string" && /^\d{4}-\d{2}-\d{2}$/.test(key);
+    case "date": {
+      // An instant as `encodeCursor` writes it: `toISOString()`.
+      const date = typeof key === "string" ? new Date(key) : null;
+      return !!date && !Number.isNaN(date.getTime()) && date.toISOString() === key;
+    }
+  }
+}
+
+/**
+ * The position a cursor holds, or an ArgumentError naming `argument`: anything but a cursor this
+ * module wrote for the same order, filter and search (same fingerprint), with a key of the order's
+ * type and an id in range, is refused before any SQL sees it.
+ */
 function decodeCursor(
   argument: string,
   cursor: string,
   fingerprint: string,
   order: Order,
 ): [unknown, number] {
+  const notOurs = () => new ArgumentError(argument, "is not a cursor from this API");
+  const json = Buffer.from(cursor, "base64url").toString("utf8");
+  // The decoder skips characters that are not base64url: only the exact encoding is accepted.
+  if (Buffer.from(json, "utf8").toString("base64url") !== cursor) throw notOurs();
   let parsed: unknown;
   try {
-    parsed = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+    parsed = JSON.parse(json);
   } catch {
-    throw new ArgumentError(argument, "is not a cursor from this API");
+    throw notOurs();
   }
-  if (!Array.isArray(parsed) || parsed.length !== 3 || typeof parsed[2] !== "number") {
-    throw new ArgumentError(argument, "is not a cursor from this API");
+  if (!Array.isArray(parsed) || parsed.length !== 3 || typeof parsed[0] !== "string") {
+    throw notOurs();
   }
   if (parsed[0] !== fingerprint) {
     throw new ArgumentError(argument, "belongs to a different order, filter or search");
   }
-  const [, value, id] = parsed as [string, unknown, number];
-  if (value === null) return [null, id];
-  if (order.kind === "date") return [new Date(String(value)), id];
-  return [value, id];
+  const [, key, id] = parsed as [string, unknown, number];
+  if (!isKeyOf(order, key) || !Number.isSafeInteger(id) || id < 1 || id > MAX_INT) {
+    throw notOurs();
+  }
+  if (key === null) return [null, id];
+  if (order.kind === "date") return [new Date(key as string), id];
+  return [key, id];
 }
 
 function fingerprintOf(filter: PaperFilter, field: PaperOrderField, direction: Direction): string {

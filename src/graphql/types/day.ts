@@ -1,7 +1,9 @@
 /** Day, a paper's appearance on a day (DayEntry), and the `day` and `days` queries. */
 import { PAGE_SIZE } from "../../papers/list.ts";
-import { builder } from "../builder.ts";
+import { builder, COSTS } from "../builder.ts";
+import { cursorRule } from "../cursors.ts";
 import { UserInputError } from "../errors.ts";
+import { pageMultiplier } from "./paper.ts";
 
 /** Relay page arguments outside 1..100 are an error, not silently clamped. */
 export function checkPage(args: { first?: number | null; last?: number | null }): void {
@@ -48,10 +50,12 @@ export const Day = builder.prismaNode("Day", {
         defaultSize: PAGE_SIZE.default,
         maxSize: PAGE_SIZE.max,
         totalCount: true,
-        complexity: (args) => ({
-          field: 2,
-          multiplier: args.first ?? args.last ?? PAGE_SIZE.default,
+        // The cursor is the entry's (day, paper) key: it must name this day.
+        extensions: cursorRule({
+          format: "pair",
+          owner: { part: 0, of: (day: { id: number }) => day.id },
         }),
+        complexity: (args) => ({ field: 2, multiplier: pageMultiplier(args) }),
         query: (args) => {
           checkPage(args as { first?: number | null; last?: number | null });
           return {
@@ -66,10 +70,12 @@ export const Day = builder.prismaNode("Day", {
       { name: "DayPaperEdge" },
     ),
     paperCount: t.int({
+      complexity: COSTS.dayTotal,
       resolve: async (day, _args, ctx) => (await ctx.loaders.dayStats.load(day.id)).paperCount,
     }),
     totalUpvotes: t.int({
       description: "Sum of the day's papers' upvotes now.",
+      complexity: COSTS.dayTotal,
       resolve: async (day, _args, ctx) => (await ctx.loaders.dayStats.load(day.id)).totalUpvotes,
     }),
     previous: t.prismaField({
@@ -115,10 +121,8 @@ builder.queryFields((t) => ({
           where: { date: { gte: args.from ?? undefined, lte: args.to ?? undefined } },
         }),
       args: { from: t.arg({ type: "Date" }), to: t.arg({ type: "Date" }) },
-      complexity: (args) => ({
-        field: 2,
-        multiplier: args.first ?? args.last ?? PAGE_SIZE.default,
-      }),
+      extensions: cursorRule({ format: "day" }),
+      complexity: (args) => ({ field: 2, multiplier: pageMultiplier(args) }),
       resolve: (query, _root, args, ctx) => {
         checkPage(args);
         return ctx.db.day.findMany({

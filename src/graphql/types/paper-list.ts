@@ -8,6 +8,7 @@ import { basename } from "node:path";
 import { prismaConnectionHelpers } from "@pothos/plugin-prisma";
 import { PAGE_SIZE } from "../../papers/list.ts";
 import { builder } from "../builder.ts";
+import { cursorRule } from "../cursors.ts";
 import { checkPage } from "./day.ts";
 import { Paper, pageMultiplier } from "./paper.ts";
 
@@ -61,6 +62,11 @@ export const PaperList = builder.prismaNode("PaperList", {
         type: Paper,
         description:
           "The list's papers in list order, a page at a time. Each edge says where the capture ranked the paper and the upvotes it showed; the node is the paper (whose own `upvotes` are the latest count).",
+        // The cursor is the entry's (list, paper) key: it must name this list.
+        extensions: cursorRule({
+          format: "pair",
+          owner: { part: 0, of: (list: { id: number }) => list.id },
+        }),
         complexity: (args) => ({ field: 2, multiplier: pageMultiplier(args) }),
         select: (args, ctx, nestedSelection) => ({
           entries: entries.getQuery(args, ctx, nestedSelection),
@@ -112,6 +118,7 @@ builder.queryFields((t) => ({
       defaultSize: PAGE_SIZE.default,
       maxSize: PAGE_SIZE.max,
       totalCount: (_parent, _args, ctx) => ctx.db.paperList.count(),
+      extensions: cursorRule({ format: "id" }),
       complexity: (args) => ({ field: 2, multiplier: pageMultiplier(args) }),
       resolve: (query, _root, args, ctx) => {
         checkPage(args);

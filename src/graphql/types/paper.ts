@@ -9,8 +9,9 @@ import {
   type PaperFilter,
   type PaperOrderField,
 } from "../../papers/list.ts";
-import { builder } from "../builder.ts";
+import { builder, COSTS, filterCost } from "../builder.ts";
 import type { Context } from "../context.ts";
+import { cursorRule, KEYSET } from "../cursors.ts";
 import { UserInputError } from "../errors.ts";
 
 export const Author = builder.prismaNode("Author", {
@@ -338,6 +339,7 @@ export const PaperConnection = builder.connectionObject(
     fields: (t) => ({
       totalCount: t.int({
         description: "How many papers match, in all pages. Counted only when asked for.",
+        complexity: COSTS.count,
         resolve: (parent) =>
           (parent as unknown as { totalCount: () => Promise<number> }).totalCount(),
       }),
@@ -374,7 +376,11 @@ builder.queryFields((t) => ({
     type: PaperConnection,
     description: `Papers matching a filter, in an order, a page at a time (Relay cursors; ${PAGE_SIZE.default} by default, at most ${PAGE_SIZE.max}).`,
     args: paperConnectionArgs("TRENDING"),
-    complexity: (args) => ({ field: 2, multiplier: pageMultiplier(args) }),
+    extensions: cursorRule(KEYSET),
+    complexity: (args) => ({
+      field: 2 + filterCost(args.filter),
+      multiplier: pageMultiplier(args),
+    }),
     resolve: (_root, args, ctx, info) =>
       resolvePaperConnection(
         ctx,
@@ -414,7 +420,11 @@ builder.prismaObjectField("Author", "papers", (t) =>
     description:
       "The papers the author is a visible author of (hidden authorships are left out), with the filters and orders of `papers`; newest published first by default.",
     args: paperConnectionArgs("PUBLISHED_AT"),
-    complexity: (args) => ({ field: 2, multiplier: pageMultiplier(args) }),
+    extensions: cursorRule(KEYSET),
+    complexity: (args) => ({
+      field: 2 + filterCost(args.filter),
+      multiplier: pageMultiplier(args),
+    }),
     resolve: (author, args, ctx, info) => {
       // `authorId` is understood by listPapers (src/papers/list.ts): a visible authorship.
       const filter: PaperFilter & { authorId: number } = {

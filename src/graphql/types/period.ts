@@ -1,7 +1,8 @@
 /** Week and month views: `week(id: "2024-W43")`, `month(id: "2024-10")`. */
 import type { PaperOrderField } from "../../papers/list.ts";
 import { monthRange, weekRange } from "../../papers/periods.ts";
-import { builder } from "../builder.ts";
+import { builder, COSTS, filterCost } from "../builder.ts";
+import { cursorRule, KEYSET } from "../cursors.ts";
 import { UserInputError } from "../errors.ts";
 import {
   checkFilter,
@@ -41,10 +42,12 @@ export const Period = builder.objectRef<PeriodShape>("Period").implement({
     }),
     paperCount: t.int({
       description: "Distinct papers listed in the period.",
+      complexity: COSTS.periodTotal,
       resolve: async (p, _args, ctx) => (await rangeTotals(ctx, p.start, p.end)).papers,
     }),
     totalUpvotes: t.int({
       description: "Sum of those papers' upvotes now.",
+      complexity: COSTS.periodTotal,
       resolve: async (p, _args, ctx) => (await rangeTotals(ctx, p.start, p.end)).upvotes,
     }),
     papers: t.field({
@@ -52,7 +55,11 @@ export const Period = builder.objectRef<PeriodShape>("Period").implement({
       description:
         "Papers listed in the period (and matching the filter), most upvoted first by default.",
       args: paperConnectionArgs("UPVOTES"),
-      complexity: (args) => ({ field: 2, multiplier: pageMultiplier(args) }),
+      extensions: cursorRule(KEYSET),
+      complexity: (args) => ({
+        field: 2 + filterCost(args.filter),
+        multiplier: pageMultiplier(args),
+      }),
       resolve: (p, args, ctx, info) =>
         resolvePaperConnection(
           ctx,

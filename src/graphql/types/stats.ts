@@ -6,7 +6,7 @@
 import { placeholder } from "../../db/placeholders.ts";
 import { listPapers } from "../../papers/list.ts";
 import { type Bucket, bucketsBetween } from "../../papers/periods.ts";
-import { builder } from "../builder.ts";
+import { builder, rangeCost } from "../builder.ts";
 import type { Context } from "../context.ts";
 import { UserInputError } from "../errors.ts";
 import { Author } from "./paper.ts";
@@ -106,7 +106,7 @@ builder.queryFields((t) => ({
       to: t.arg({ type: "Date", required: true }),
       bucket: t.arg({ type: BucketEnum, defaultValue: "DAY" }),
     },
-    complexity: 50,
+    complexity: (args) => rangeCost(args.from, args.to, "timeSeries"),
     resolve: async (_root, { from, to, bucket }, ctx) => {
       checkRange(from, to);
       const kind = (bucket ?? "DAY") as Bucket;
@@ -145,7 +145,10 @@ builder.queryFields((t) => ({
       to: t.arg({ type: "Date", required: true }),
       first: t.arg.int({ defaultValue: 10 }),
     },
-    complexity: (args) => ({ field: 50, multiplier: args.first ?? 10 }),
+    complexity: (args) => ({
+      field: rangeCost(args.from, args.to, "topAuthors"),
+      multiplier: args.first ?? 10,
+    }),
     resolve: async (_root, { from, to, first }, ctx) => {
       checkRange(from, to);
       const limit = topSize(first);
@@ -188,7 +191,10 @@ builder.queryFields((t) => ({
       to: t.arg({ type: "Date", required: true }),
       first: t.arg.int({ defaultValue: 10 }),
     },
-    complexity: (args) => ({ field: 10, multiplier: args.first ?? 10 }),
+    complexity: (args) => ({
+      field: rangeCost(args.from, args.to, "topPapers"),
+      multiplier: args.first ?? 10,
+    }),
     resolve: async (query, _root, { from, to, first }, ctx) => {
       checkRange(from, to);
       const limit = topSize(first);

@@ -22,8 +22,8 @@ import { oncePerEvent } from "../../live/shared.ts";
 import { builder } from "../builder.ts";
 import type { Context } from "../context.ts";
 import { NotFoundError, UserInputError } from "../errors.ts";
+import { globalIdArgument } from "../ids.ts";
 import type { ClientContext, VoteEvent } from "../pubsub.ts";
-import { Paper } from "./paper.ts";
 
 /** Papers one `paperVotes` subscription may follow. */
 export const MAX_PAPER_IDS = 100;
@@ -76,7 +76,12 @@ builder.subscriptionFields((t) => ({
   paperVotes: t.field({
     type: VoteEventRef,
     description: `Upvote counts of the given papers (at most ${MAX_PAPER_IDS}) as they change (Server-Sent Events).`,
-    args: { paperIds: t.arg.globalIDList({ required: true, for: [Paper] }) },
+    args: {
+      paperIds: t.arg.idList({
+        required: true,
+        description: `The papers' global ids (\`Paper.id\`), 1 to ${MAX_PAPER_IDS}.`,
+      }),
+    },
     subscribe: (_root, { paperIds }, ctx) => {
       if (paperIds.length === 0 || paperIds.length > MAX_PAPER_IDS) {
         throw new UserInputError(
@@ -84,7 +89,9 @@ builder.subscriptionFields((t) => ({
           `between 1 and ${MAX_PAPER_IDS} ids, not ${paperIds.length}`,
         );
       }
-      const wanted = new Set(paperIds.map((id) => Number(id.id)));
+      const wanted = new Set(
+        paperIds.map((id, i) => globalIdArgument(`paperIds[${i}]`, id, "Paper").id),
+      );
       return ctx.pubsub.listen(ctx as ClientContext, "paperVotes", undefined, (event) =>
         wanted.has(event.paperId),
       );

@@ -1,10 +1,13 @@
 /** Users, votes, the viewer and the vote mutations (the subscriptions are in subscriptions.ts). */
+import { createContextCache } from "@pothos/core";
 import { PAGE_SIZE } from "../../papers/list.ts";
 import { PaperNotFound, setVote } from "../../votes/votes.ts";
 import { checkArguments } from "../arguments.ts";
 import { builder } from "../builder.ts";
 import type { Context } from "../context.ts";
+import { cursorRule } from "../cursors.ts";
 import { NotFoundError, RateLimitedError, UnauthenticatedError } from "../errors.ts";
+import { globalIdArgument } from "../ids.ts";
 import type { VoteEvent } from "../pubsub.ts";
 import { checkPage } from "./day.ts";
 import { Paper, pageMultiplier } from "./paper.ts";
@@ -41,7 +44,12 @@ builder.prismaObjectField("Paper", "votes", (t) =>
     "votes",
     {
       description: "Upvotes cast on this server, newest first, optionally within a time range.",
-      cursor: "id",
+      // The vote's (user, paper) key rather than its id, so that the cursor names this paper.
+      cursor: "userId_paperId",
+      extensions: cursorRule({
+        format: "pair",
+        owner: { part: 1, of: (paper: { id: number }) => paper.id },
+      }),
       defaultSize: PAGE_SIZE.default,
       maxSize: PAGE_SIZE.max,
       totalCount: true,
@@ -82,7 +90,12 @@ const Viewer = builder.objectRef<{ userId: number }>("Viewer").implement({
     votes: t.prismaConnection(
       {
         type: "Vote",
-        cursor: "id",
+        // The vote's (user, paper) key rather than its id, so that the cursor names this user.
+        cursor: "userId_paperId",
+        extensions: cursorRule({
+          format: "pair",
+          owner: { part: 0, of: (v: { userId: number }) => v.userId },
+        }),
         description: "The viewer's upvotes, newest first.",
         defaultSize: PAGE_SIZE.default,
         maxSize: PAGE_SIZE.max,
@@ -116,7 +129,10 @@ builder.queryField("viewer", (t) =>
 );
 
 const VoteInput = builder.inputType("VoteInput", {
-  fields: (t) => ({ paperId: t.globalID({ required: true, for: [Paper] }) }),
+  fields: (t) => ({
+    // Read strictly by `vote` (src/graphql/ids.ts), which names `input.paperId` when it is wrong.
+    paperId: t.id({ required: true, description: "The paper's global id (`Paper.id`)." }),
+  }),
 });
 
 const VotePayload = builder.objectRef<{
@@ -139,12 +155,25 @@ VotePayload.implement({
   }),
 });
 
-async function vote(ctx: Context, paperGlobalId: { id: string }, up: boolean) {
+/**
+ * What the vote mutations of one request did, for the HTTP status: a request whose mutations
+ * were all refused answers 429; one in which some applied answers 200 with their data, the
+ * refused ones being field errors. Mutations run one after another, so a refusal knows whether
+ * one applied before it; one that applies after a refusal turns the earlier refusals' status off.
+ */
+const outcomes = createContextCache(() => ({ applied: false, refusals: [] as RateLimitedError[] }));
+
+async function vote(ctx: Context, paperGlobalId: string | number, up: boolean) {
+  const { id: paperId } = globalIdArgument("input.paperId", paperGlobalId, "Paper");
   const userId = await requireUser(ctx);
+  const outcome = outcomes(ctx);
   const decision = await ctx.rateLimiter.hit(`votes:${userId}`);
-  if (!decision.allowed) throw new RateLimitedError(decision.retryAfterSeconds);
-  const paperId = Number(paperGlobalId.id);
-  if (!Number.isSafeInteger(paperId)) throw new NotFoundError(`paper ${paperGlobalId.id}`);
+  if (!decision.allowed) {
+    const refusal = new RateLimitedError(decision.retryAfterSeconds);
+    if (outcome.applied) refusal.answerOk();
+    outcome.refusals.push(refusal);
+    throw refusal;
+  }
   try {
     const result = await setVote(ctx.db, ctx.provider, userId, paperId, up);
     if (result.changed) {
@@ -152,6 +181,8 @@ async function vote(ctx: Context, paperGlobalId: { id: string }, up: boolean) {
       ctx.pubsub.publish("paperVotes", event);
       for (const date of result.days) ctx.pubsub.publish("dayRanking", date, event);
     }
+    outcome.applied = true;
+    for (const refusal of outcome.refusals) refusal.answerOk();
     return { paperId, changed: result.changed, viewerHasUpvoted: up };
   } catch (error) {
     if (error instanceof PaperNotFound) throw new NotFoundError(`paper ${paperId}`);
@@ -161,16 +192,20 @@ async function vote(ctx: Context, paperGlobalId: { id: string }, up: boolean) {
 
 builder.mutationType({});
 builder.mutationFields((t) => ({
+  // Nullable, so that a refused mutation nulls its own field and not the others' data.
   upvotePaper: t.field({
     type: VotePayload,
+    nullable: true,
     description:
-      "Upvotes a paper as the signed-in user. Idempotent: a second upvote changes nothing.",
+      "Upvotes a paper as the signed-in user. Idempotent: a second upvote changes nothing. Null, with a field error, when refused (RATE_LIMITED, NOT_FOUND, BAD_USER_INPUT, UNAUTHENTICATED).",
     args: { input: t.arg({ type: VoteInput, required: true }) },
     resolve: (_root, { input }, ctx) => vote(ctx, input.paperId, true),
   }),
   removeUpvote: t.field({
     type: VotePayload,
-    description: "Takes the signed-in user's upvote back. Idempotent.",
+    nullable: true,
+    description:
+      "Takes the signed-in user's upvote back. Idempotent. Null, with a field error, when refused, as for upvotePaper.",
     args: { input: t.arg({ type: VoteInput, required: true }) },
     resolve: (_root, { input }, ctx) => vote(ctx, input.paperId, false),
   }),

@@ -1,0 +1,99 @@
+/**
+ * The typed errors of the HTTP layer: refusals answered before GraphQL runs (a JSON body shaped
+ * like a GraphQL response, with `extensions.code`), and the mapping of failures that Yoga and the
+ * database report in their own words (a body over the size limit, a statement timeout) to this
+ * API's codes (src/graphql/errors.ts ERROR_CODES).
+ */
+import { GraphQLError } from "graphql";
+import type { ErrorCode } from "../graphql/errors.ts";
+
+/** A refusal before GraphQL runs: `{ errors: [{ message, extensions: { code, ... } }] }`. */
+export function refusal(
+  status: number,
+  code: ErrorCode,
+  message: string,
+  extensions: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): Response {
+  return new Response(
+    JSON.stringify({ errors: [{ message, extensions: { code, ...extensions } }] }),
+    {
+      status,
+      headers: { "content-type": "application/json; charset=utf-8", ...headers },
+    },
+  );
+}
+
+/** The operation is over a depth, breadth or cost limit, or its SQL ran past the statement timeout. */
+export class QueryTooComplexError extends GraphQLError {
+  constructor(kind: "depth" | "breadth" | "complexity" | "time", value: number, limit: number) {
+    const what =
+      kind === "time"
+        ? `query too slow: a statement ran past the timeout of ${limit} ms`
+        : `query too ${kind === "complexity" ? "costly" : kind === "depth" ? "deep" : "broad"}: ${kind} ${value} exceeds the limit of ${limit}`;
+    super(what, {
+      extensions: { code: "QUERY_TOO_COMPLEX" satisfies ErrorCode, kind, value, limit },
+    });
+  }
+}
+
+/** The client spent its query budget: nothing ran. */
+export class BudgetExceededError extends GraphQLError {
+  constructor(budget: { cost: number; limit: number; remaining: number; resetAt: Date }) {
+    const retryAfterSeconds = Math.max(
+      1,
+      Math.ceil((budget.resetAt.getTime() - Date.now()) / 1000),
+    );
+    super(
+      `query budget exceeded: this operation costs ${budget.cost} points, ${budget.remaining} of ${budget.limit} are left until ${budget.resetAt.toISOString()}`,
+      {
+        extensions: {
+          code: "BUDGET_EXCEEDED" satisfies ErrorCode,
+          retryAfterSeconds,
+          cost: budget.cost,
+          limit: budget.limit,
+          remaining: budget.remaining,
+          resetAt: budget.resetAt.toISOString(),
+          http: { status: 429, headers: { "retry-after": String(retryAfterSeconds) } },
+        },
+      },
+    );
+  }
+}
+
+/** PostgreSQL's "canceling statement due to statement timeout", as Prisma's adapter reports it. */
+function isStatementTimeout(error: unknown): boolean {
+  const meta = (error as { meta?: { driverAdapterError?: { cause?: { code?: string } } } }).meta;
+  return meta?.driverAdapterError?.cause?.code === "57014";
+}
+
+/**
+ * This API's typed error for a failure Yoga or the database reported, or undefined when it is not
+ * one of them (the caller masks it). `statementTimeoutMs` is the limit quoted to the client.
+ */
+export function typedError(error: unknown, statementTimeoutMs?: number): GraphQLError | undefined {
+  const graphqlError = error instanceof GraphQLError ? error : undefined;
+  const original = graphqlError?.originalError ?? error;
+  // Yoga's own check of the body size (maxRequestBodySize) reads the bytes as they come, whatever
+  // the transfer encoding, and stops at the limit. Its error is renamed in place: Yoga logs every
+  // error that masking replaces, and a client's oversized body is not the server's error.
+  if (graphqlError?.extensions?.code === "REQUEST_ENTITY_TOO_LARGE") {
+    graphqlError.message = "the request body exceeds the size limit";
+    (graphqlError.extensions as Record<string, unknown>).code =
+      "PAYLOAD_TOO_LARGE" satisfies ErrorCode;
+    return graphqlError;
+  }
+  if (isStatementTimeout(original)) {
+    const typed = new QueryTooComplexError(
+      "time",
+      statementTimeoutMs ?? 0,
+      statementTimeoutMs ?? 0,
+    );
+    return new GraphQLError(typed.message, {
+      nodes: graphqlError?.nodes,
+      path: graphqlError?.path,
+      extensions: typed.extensions,
+    });
+  }
+  return undefined;
+}
