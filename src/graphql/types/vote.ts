@@ -10,7 +10,7 @@ import { NotFoundError, RateLimitedError, UnauthenticatedError } from "../errors
 import { globalIdArgument } from "../ids.ts";
 import type { VoteEvent } from "../pubsub.ts";
 import { checkPage } from "./day.ts";
-import { Paper, pageMultiplier } from "./paper.ts";
+import { pageMultiplier } from "./paper.ts";
 
 export const User = builder.prismaNode("User", {
   id: { field: "id" },
