@@ -37,6 +37,18 @@ const SUBSCRIBERS = Number(values.subscribers);
 const VOTES = Number(values.votes);
 const DAY = "2024-10-25";
 
+const METRICS_TOKEN = "bench-subscriptions-metrics";
+
+/** The longest event-loop delay since the last scrape, in ms, or null when not served. */
+async function eventLoopDelayMax(url: string): Promise<number | null> {
+  const response = await fetch(url.replace("/graphql", "/metrics"), {
+    headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+  });
+  const text = await response.text();
+  const seconds = /^nodejs_eventloop_lag_max_seconds (\S+)$/m.exec(text)?.[1];
+  return response.ok && seconds ? Number(seconds) * 1000 : null;
+}
+
 const paperGid = (id: number) => Buffer.from(`Paper:${id}`).toString("base64");
 
 /** CPU time the process has used, in ms (user + system, from /proc). */
@@ -98,6 +110,8 @@ async function run(label: string, checkout: string): Promise<string> {
     LOG_LEVEL: "warn",
     SAMPLE_DATA: "true",
     VOTES_PER_MINUTE: "1000000",
+    // For the event-loop delay (prom-client's, reset at each scrape), where the server has it.
+    METRICS_TOKEN: METRICS_TOKEN,
   });
   process.chdir(cwd);
   const pid = server.child.pid as number;
@@ -150,6 +164,7 @@ async function run(label: string, checkout: string): Promise<string> {
         );
       }
       const idle = memoryMb(pid);
+      await eventLoopDelayMax(url);
       const from = Date.now();
       const cpuBefore = cpuMs(pid);
       const clientBefore = process.cpuUsage();
@@ -158,6 +173,7 @@ async function run(label: string, checkout: string): Promise<string> {
       );
       const cpu = cpuMs(pid) - cpuBefore;
       const client = process.cpuUsage(clientBefore);
+      const loopDelay = await eventLoopDelayMax(url);
       const to = Date.now();
       // The requests started before the end are answered shortly after it.
       await new Promise((r) => setTimeout(r, 500));
@@ -167,7 +183,7 @@ async function run(label: string, checkout: string): Promise<string> {
         (latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * q))] ?? 0).toFixed(
           0,
         );
-      return `| ${label} | ${flood.open} | ${VOTES} | **${(delivery.ms / 1000).toFixed(2)} s** | ${delivery.received}/${delivery.expected} | ${(cpu / 1000).toFixed(2)} s | ${((client.user + client.system) / 1e6).toFixed(2)} s | ${pct(0.5)} ms / ${pct(1)} ms (${latencies.length}) | ${idle.rss} MB | ${after.rss} MB (peak ${after.peak} MB) |`;
+      return `| ${label} | ${flood.open} | ${VOTES} | **${(delivery.ms / 1000).toFixed(2)} s** | ${delivery.received}/${delivery.expected} | ${(cpu / 1000).toFixed(2)} s | ${((client.user + client.system) / 1e6).toFixed(2)} s | ${loopDelay === null ? "n/a" : `${loopDelay.toFixed(0)} ms`} | ${pct(0.5)} ms / ${pct(1)} ms (${latencies.length}) | ${idle.rss} MB | ${after.rss} MB (peak ${after.peak} MB) |`;
     } finally {
       await health?.stop();
       await flood.close();
@@ -186,6 +202,6 @@ async function run(label: string, checkout: string): Promise<string> {
 const rows = [await run(values.label, ".")];
 for (const checkout of values.checkout) rows.push(await run(checkout, resolve(checkout)));
 console.log(
-  "| code | subscribers | votes | every event delivered | events received | server CPU | bench CPU | /health p50 / max (requests) | server RSS, subscribed | server RSS, after delivery |\n|---|---|---|---|---|---|---|---|---|---|",
+  "| code | subscribers | votes | every event delivered | events received | server CPU | bench CPU | server event-loop delay, max | /health p50 / max (requests) | server RSS, subscribed | server RSS, after delivery |\n|---|---|---|---|---|---|---|---|---|---|---|",
 );
 console.log(rows.join("\n"));

@@ -26,6 +26,7 @@ import { useLiveDelivery } from "../src/graphql/live-delivery.ts";
 import { createEvents, type LiveOptions, type PubSub } from "../src/graphql/pubsub.ts";
 import { schema } from "../src/graphql/schema.ts";
 import { ingest } from "../src/ingest/run.ts";
+import { Fanout } from "../src/live/fanout.ts";
 import { LiveStream } from "../src/live/stream.ts";
 import { createServer } from "../src/server.ts";
 import { memoryRateLimiter } from "../src/votes/rate-limit.ts";
@@ -467,6 +468,37 @@ describe("a subscriber's pending events", () => {
     expect(ended).toEqual(["end"]);
     await stream.return();
     expect(ended).toEqual(["end"]);
+  });
+});
+
+describe("the fan-out of an event", () => {
+  it("reaches a batch of subscribers per turn of the event loop, events in order", async () => {
+    const sources = new Map<string, (event: number) => void>();
+    let stopped = 0;
+    const fanout = new Fanout<number>((topic, onEvent) => {
+      sources.set(topic, onEvent);
+      return () => {
+        sources.delete(topic);
+        stopped++;
+      };
+    }, 100);
+    const received: number[][] = Array.from({ length: 1000 }, () => []);
+    const unsubscribes = received.map((got) => fanout.add("topic", (event) => got.push(event)));
+    // One listener for the topic, whatever the number of subscribers.
+    expect([...sources.keys()]).toEqual(["topic"]);
+    const publish = sources.get("topic") as (event: number) => void;
+    publish(1);
+    publish(2);
+    // The first turn of the event loop reaches the first 100 subscribers only.
+    await new Promise(setImmediate);
+    expect(received.filter((got) => got.length > 0)).toHaveLength(100);
+    for (let turn = 0; turn < 100 && received.some((got) => got.length < 2); turn++) {
+      await new Promise(setImmediate);
+    }
+    for (const got of received) expect(got).toEqual([1, 2]);
+    for (const unsubscribe of unsubscribes) unsubscribe();
+    expect(stopped).toBe(1);
+    expect(sources.size).toBe(0);
   });
 });
 

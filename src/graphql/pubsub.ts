@@ -4,13 +4,15 @@
  * one server process reaches subscribers connected to any other.
  *
  * `listen` gives a subscriber its stream (src/live/stream.ts) after taking one of its client's
- * subscription slots (src/live/slots.ts); the slot is given back when the stream ends.
+ * subscription slots (src/live/slots.ts); the slot is given back when the stream ends. Events
+ * reach the streams through one listener per topic, a batch of subscribers at a time
+ * (src/live/fanout.ts).
  */
-import { setMaxListeners } from "node:events";
 import type { IncomingMessage } from "node:http";
 import { createRedisEventTarget } from "@graphql-yoga/redis-event-target";
 import { createPubSub, type PubSubEventTarget } from "graphql-yoga";
 import { Redis } from "ioredis";
+import { Fanout } from "../live/fanout.ts";
 import {
   DEFAULT_SUBSCRIPTION_LIMITS,
   type SubscriptionLimits,
@@ -31,6 +33,9 @@ export type Events = {
 
 /** Papers one subscriber may have events pending for, unread (see LiveStream). */
 export const PENDING_EVENTS = 1_000;
+
+/** Subscribers an event is handed to per turn of the event loop (see Fanout). */
+export const FANOUT_BATCH = 200;
 
 /** What a resolver's context tells about the client: graphql-yoga's request, and Node's. */
 export interface ClientContext {
@@ -66,12 +71,16 @@ export function createEvents(redisUrl?: string, options: LiveOptions = {}) {
       subscribeClient.disconnect();
     };
   } else {
-    const memory = new EventTarget();
-    // Thousands of subscribers listen to one topic: that is no leak to warn about.
-    setMaxListeners(0, memory);
-    target = memory as PubSubEventTarget<Events>;
+    target = new EventTarget() as PubSubEventTarget<Events>;
   }
   const { publish, subscribe } = createPubSub<Events>({ eventTarget: target });
+  const fanout = new Fanout<VoteEvent>((topic, onEvent) => {
+    const listener = (event: CustomEvent<VoteEvent>) => {
+      if (event.detail) onEvent(event.detail);
+    };
+    target.addEventListener(topic, listener as EventListener);
+    return () => target.removeEventListener(topic, listener as EventListener);
+  }, FANOUT_BATCH);
 
   /**
    * A subscriber's stream of the events of `routingKey` (and `id`: the topic `routingKey:id`, as
@@ -88,12 +97,11 @@ export function createEvents(redisUrl?: string, options: LiveOptions = {}) {
     if (!("release" in slot)) throw new TooManySubscriptionsError(slot.scope, slot.limit);
     const topic = id === undefined ? routingKey : `${routingKey}:${id}`;
     const stream = new LiveStream<VoteEvent>((event) => event.paperId, PENDING_EVENTS);
-    const listener = (event: CustomEvent<VoteEvent>) => {
-      if (event.detail && accept(event.detail)) stream.push(event.detail);
-    };
-    target.addEventListener(topic, listener as EventListener);
+    const unsubscribe = fanout.add(topic, (event) => {
+      if (accept(event)) stream.push(event);
+    });
     stream.onEnd(() => {
-      target.removeEventListener(topic, listener as EventListener);
+      unsubscribe();
       slot.release();
     });
     return stream;
