@@ -18,6 +18,7 @@ import type { Provider } from "./db/target.ts";
 import { LIMITS } from "./graphql/builder.ts";
 import { createContext } from "./graphql/context.ts";
 import { UserInputError } from "./graphql/errors.ts";
+import { useLiveDelivery } from "./graphql/live-delivery.ts";
 import { createEvents, type PubSub } from "./graphql/pubsub.ts";
 import { schema } from "./graphql/schema.ts";
 import { type QueryBudget, queryCostPlugin } from "./http/budget.ts";
@@ -162,6 +163,7 @@ export function createServer({
       maxAliasesPlugin({ n: REQUEST_LIMITS.aliases }),
       maxDirectivesPlugin({ n: REQUEST_LIMITS.directives }),
       queryCostPlugin({ limits: LIMITS, budget: queryBudget, trustProxyHops }),
+      useLiveDelivery(),
       useReadinessCheck({
         endpoint: "/ready",
         check: async () => {
