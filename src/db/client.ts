@@ -1,6 +1,9 @@
 /**
  * The one module that owns the Prisma client. Both engines' generated clients have the same model
  * API (they come from one model source), so the app is typed with the SQLite client's types.
+ * Beside it, each open database has a direct way in for the API's own statements (`directOf`):
+ * on SQLite a writer connection that never waits for a lock on the event loop, on PostgreSQL the
+ * pool Prisma uses, with its time limits and circuit breaker.
  */
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
@@ -8,11 +11,14 @@ import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient as PostgresClient } from "../generated/prisma/postgresql/client.ts";
 import { PrismaClient as SqliteClient } from "../generated/prisma/sqlite/client.ts";
+import type { FaultLog } from "./faults.ts";
 import { migrate, pendingPostgres } from "./migrate.ts";
+import { GuardedPool } from "./postgres.ts";
 import { openSqlClient } from "./sql.ts";
 import { SQLITE_BUSY_TIMEOUT_MS, SQLITE_PRAGMAS } from "./sqlite.ts";
-import type { DatabaseTarget } from "./target.ts";
+import { type DatabaseTarget, redact } from "./target.ts";
 import { reindexWords, wordsAreCurrent } from "./words.ts";
+import { SqliteWriter } from "./writer.ts";
 
 export type Db = SqliteClient;
 export type { Prisma } from "../generated/prisma/sqlite/client.ts";
@@ -24,8 +30,30 @@ export interface Database {
 }
 
 export interface OpenOptions {
-  /** Called with every SQL statement the client sends (the N+1 tests count them). */
+  /**
+   * Called with every SQL statement the client sends (the N+1 tests count them), and with the
+   * API's own statements (`directOf`).
+   */
   onQuery?: (sql: string) => void;
+  /** Where PostgreSQL outages (and recoveries) are logged. */
+  log?: FaultLog;
+}
+
+/** The API's direct way into an open database, beside Prisma. */
+export type Direct =
+  | { provider: "sqlite"; writer: SqliteWriter }
+  | { provider: "postgresql"; pool: GuardedPool };
+
+/** The adapter's own typing of pg (another @types/pg version than papergraph's). */
+type PoolOf<T> = T extends new (pool: infer P) => unknown ? Exclude<P, string> : never;
+
+const directs = new WeakMap<Db, Direct>();
+
+/** The direct way into the database `db` was opened on (by `openDatabase`). */
+export function directOf(db: Db): Direct {
+  const direct = directs.get(db);
+  if (!direct) throw new Error("this Prisma client was not opened by openDatabase");
+  return direct;
 }
 
 export async function openDatabase(
@@ -34,6 +62,7 @@ export async function openDatabase(
 ): Promise<Database> {
   const log = options.onQuery ? [{ emit: "event" as const, level: "query" as const }] : [];
   let db: Db;
+  let direct: Direct;
   if (target.provider === "sqlite") {
     mkdirSync(dirname(target.file as string), { recursive: true });
     const adapter = new PrismaBetterSqlite3({
@@ -42,13 +71,36 @@ export async function openDatabase(
     });
     db = new SqliteClient({ adapter, log });
     for (const pragma of SQLITE_PRAGMAS) await db.$queryRawUnsafe(`PRAGMA ${pragma}`);
+    direct = {
+      provider: "sqlite",
+      writer: new SqliteWriter(target.file as string, options.onQuery),
+    };
   } else {
-    const adapter = new PrismaPg({ connectionString: target.url });
-    db = new PostgresClient({ adapter, log }) as unknown as Db;
+    const where = redact(target.url);
+    const pool = new GuardedPool(target.url, {
+      onDown: (error) =>
+        options.log?.warn({ database: where, err: error.message }, "PostgreSQL is not answering"),
+      onUp: () => options.log?.info({ database: where }, "PostgreSQL answers again"),
+      onQuery: options.onQuery,
+    });
+    db = new PostgresClient({
+      adapter: new PrismaPg(pool as unknown as PoolOf<typeof PrismaPg>),
+      log,
+    }) as unknown as Db;
+    direct = { provider: "postgresql", pool };
   }
+  directs.set(db, direct);
   const onQuery = options.onQuery;
   if (onQuery) (db as SqliteClient<"query">).$on("query", (event) => onQuery(event.query));
-  return { db, target, close: () => db.$disconnect() };
+  return {
+    db,
+    target,
+    close: async () => {
+      await db.$disconnect();
+      if (direct.provider === "sqlite") direct.writer.close();
+      else await direct.pool.end();
+    },
+  };
 }
 
 /**

@@ -5,9 +5,11 @@
  * Values are stored exactly as the Prisma adapters store them, so the API reads them back as usual:
  * instants as ISO-8601 text on SQLite and as UTC `timestamp(3)` on PostgreSQL.
  */
+
+import { setTimeout as sleep } from "node:timers/promises";
 import type Sqlite from "better-sqlite3";
 import pg from "pg";
-import { openSqliteFile } from "./sqlite.ts";
+import { openSqliteFile, SQLITE_HANDOFF_MS, writerWaiting } from "./sqlite.ts";
 import type { DatabaseTarget, Provider } from "./target.ts";
 
 export type SqlValue = string | number | boolean | Date | null;
@@ -109,8 +111,10 @@ class SqliteClient implements SqlClient {
   readonly provider = "sqlite" as const;
   private readonly db: Sqlite.Database;
   private readonly statements = new Map<string, Sqlite.Statement>();
+  /** When this connection last committed a batch (`performance.now()`). */
+  private committedAt = Number.NEGATIVE_INFINITY;
 
-  constructor(file: string) {
+  constructor(private readonly file: string) {
     this.db = openSqliteFile(file);
     // Bulk writes: checkpoint the WAL every ~40 MB instead of every ~4 MB (fewer, larger flushes).
     this.db.pragma("wal_autocheckpoint = 10000");
@@ -182,12 +186,20 @@ class SqliteClient implements SqlClient {
   async analyze(): Promise<void> {}
 
   async batch(_lockKey: number): Promise<Batch> {
+    // Batch after batch, let a writer that waits in (see SQLITE_HANDOFF_MS).
+    const since = performance.now() - this.committedAt;
+    if (since < SQLITE_HANDOFF_MS && writerWaiting(this.file)) {
+      await sleep(SQLITE_HANDOFF_MS - since);
+    }
     this.db.exec("BEGIN IMMEDIATE");
     const run = async (statement: string) => {
       this.db.exec(statement);
     };
     return batchOf(this, run, {
-      commit: () => run("COMMIT"),
+      commit: async () => {
+        await run("COMMIT");
+        this.committedAt = performance.now();
+      },
       rollback: () => (this.db.inTransaction ? run("ROLLBACK") : Promise.resolve()),
     });
   }

@@ -1,10 +1,52 @@
 /** Opening the SQLite file the same way everywhere (API, ingest job, migrations). */
-import { mkdirSync } from "node:fs";
+import { mkdirSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import Sqlite from "better-sqlite3";
 
-/** How long a writer waits for another connection's write lock before failing (ms). */
+/**
+ * How long a connection waits for another connection's write lock before failing (ms). The wait
+ * is synchronous (better-sqlite3 blocks its thread): right for the ingest job and the CLI, never
+ * for the API server's event loop, whose writes go through `SqliteWriter` (busy timeout 0).
+ */
 export const SQLITE_BUSY_TIMEOUT_MS = 15_000;
+
+/**
+ * SQLite keeps no queue of waiting writers: a connection that takes the write lock again as soon
+ * as it commits (the ingest job, batch after batch) keeps the others out until it is done. So a
+ * writer kept waiting says so (`markWriterWaiting`: the time of a sidecar file, `<db>-waiting`),
+ * and a connection about to start its next batch first leaves the lock free for
+ * SQLITE_HANDOFF_MS when a writer said so within SQLITE_WAITING_FRESH_MS: the API server's writer,
+ * which asks for the lock every SQLITE_WRITER_POLL_MS while it waits, gets in between two
+ * batches. When nobody waits, batches follow each other at once.
+ */
+export const SQLITE_HANDOFF_MS = 50;
+export const SQLITE_WRITER_POLL_MS = 2;
+const SQLITE_WAITING_FRESH_MS = 1_000;
+
+const waitingFile = (file: string) => `${file}-waiting`;
+
+/** Tells the other connections' batches that a writer waits for the lock (best-effort). */
+export function markWriterWaiting(file: string): void {
+  const now = new Date();
+  try {
+    utimesSync(waitingFile(file), now, now);
+  } catch {
+    try {
+      writeFileSync(waitingFile(file), "");
+    } catch {
+      // A read-only directory: the writer just waits longer.
+    }
+  }
+}
+
+/** Whether a writer said it waits for the lock, lately. */
+export function writerWaiting(file: string): boolean {
+  try {
+    return Date.now() - statSync(waitingFile(file)).mtimeMs < SQLITE_WAITING_FRESH_MS;
+  } catch {
+    return false;
+  }
+}
 
 /** The connection settings every SQLite connection of papergraph uses. */
 export const SQLITE_PRAGMAS = [
@@ -17,9 +59,17 @@ export const SQLITE_PRAGMAS = [
 ];
 
 /** Opens (creating if needed) a SQLite database file with papergraph's settings. */
-export function openSqliteFile(file: string): Sqlite.Database {
+export function openSqliteFile(
+  file: string,
+  options: { busyTimeoutMs?: number } = {},
+): Sqlite.Database {
   mkdirSync(dirname(file), { recursive: true });
-  const db = new Sqlite(file, { timeout: SQLITE_BUSY_TIMEOUT_MS });
+  const db = new Sqlite(file, { timeout: options.busyTimeoutMs ?? SQLITE_BUSY_TIMEOUT_MS });
   for (const pragma of SQLITE_PRAGMAS) db.pragma(pragma);
   return db;
+}
+
+/** An instant as @prisma/adapter-better-sqlite3 stores it: ISO-8601 text with `+00:00`. */
+export function sqliteInstant(date: Date): string {
+  return date.toISOString().replace("Z", "+00:00");
 }
