@@ -1,7 +1,7 @@
 /** Users, votes, the viewer and the vote mutations (the subscriptions are in subscriptions.ts). */
 import { createContextCache } from "@pothos/core";
 import { PAGE_SIZE } from "../../papers/list.ts";
-import { PaperNotFound, setVote } from "../../votes/votes.ts";
+import { freshPaper, PaperNotFound, setVote, type VoteResult } from "../../votes/votes.ts";
 import { checkArguments } from "../arguments.ts";
 import { builder } from "../builder.ts";
 import type { Context } from "../context.ts";
@@ -139,6 +139,8 @@ const VotePayload = builder.objectRef<{
   paperId: number;
   changed: boolean;
   viewerHasUpvoted: boolean;
+  /** The counts the vote's own statement returned. */
+  counts: VoteResult["paper"];
 }>("VotePayload");
 VotePayload.implement({
   fields: (t) => ({
@@ -150,6 +152,7 @@ VotePayload.implement({
       type: "Paper",
       description: "The paper with its fresh counts.",
       resolve: (query, payload, _args, ctx) =>
+        freshPaper(query, payload.counts) ??
         ctx.db.paper.findUniqueOrThrow({ ...query, where: { id: payload.paperId } }),
     }),
   }),
@@ -183,7 +186,7 @@ async function vote(ctx: Context, paperGlobalId: string | number, up: boolean) {
     }
     outcome.applied = true;
     for (const refusal of outcome.refusals) refusal.answerOk();
-    return { paperId, changed: result.changed, viewerHasUpvoted: up };
+    return { paperId, changed: result.changed, viewerHasUpvoted: up, counts: result.paper };
   } catch (error) {
     if (error instanceof PaperNotFound) throw new NotFoundError(`paper ${paperId}`);
     throw error;
