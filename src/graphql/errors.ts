@@ -3,6 +3,7 @@
  * description and the README). Anything else is masked by Yoga: "Unexpected error.", no stack.
  */
 import { GraphQLError } from "graphql";
+import { type Dependency, unavailableCause } from "../db/faults.ts";
 
 export const ERROR_CODES = {
   UNAUTHENTICATED:
@@ -21,6 +22,8 @@ export const ERROR_CODES = {
     "a POST body that is not `application/json` (or `application/graphql`): form and multipart posts are refused (HTTP 415)",
   TOO_MANY_SUBSCRIPTIONS:
     "a subscription was refused: the client (`extensions.scope` `client`) or the server (`total`) holds as many open subscriptions as allowed (`extensions.limit`); close one, or retry later",
+  SERVICE_UNAVAILABLE:
+    "a service the server depends on (the database, Redis) is down, too slow or busy; `extensions.dependency` names it. HTTP 503 with `Retry-After`: try again shortly",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -80,4 +83,41 @@ export class TooManySubscriptionsError extends GraphQLError {
       { extensions: { code: "TOO_MANY_SUBSCRIPTIONS" satisfies ErrorCode, scope, limit } },
     );
   }
+}
+
+/** Seconds a client is told to wait (`Retry-After`) when a dependency is unavailable. */
+export const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
+
+export class ServiceUnavailableError extends GraphQLError {
+  constructor(
+    dependency: Dependency,
+    options: { nodes?: GraphQLError["nodes"]; path?: GraphQLError["path"] } = {},
+  ) {
+    super(`the ${dependency} is unavailable: try again shortly`, {
+      ...options,
+      extensions: {
+        code: "SERVICE_UNAVAILABLE" satisfies ErrorCode,
+        dependency,
+        http: {
+          status: 503,
+          headers: { "retry-after": String(UNAVAILABLE_RETRY_AFTER_SECONDS) },
+        },
+      },
+    });
+  }
+}
+
+/**
+ * For Yoga's `maskError`: the typed error a client sees when a resolver failed because a
+ * dependency is unavailable (see src/db/faults.ts), at the same place in the response; null for
+ * any other error. The driver's message (hosts, ports) stays in the server's logs.
+ */
+export function maskUnavailable(error: unknown): ServiceUnavailableError | null {
+  const original = error instanceof GraphQLError ? error.originalError : error;
+  const cause = unavailableCause(original);
+  if (!cause) return null;
+  return new ServiceUnavailableError(cause.dependency, {
+    nodes: error instanceof GraphQLError ? error.nodes : undefined,
+    path: error instanceof GraphQLError ? error.path : undefined,
+  });
 }

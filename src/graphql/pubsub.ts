@@ -11,7 +11,9 @@
 import type { IncomingMessage } from "node:http";
 import { createRedisEventTarget } from "@graphql-yoga/redis-event-target";
 import { createPubSub, type PubSubEventTarget } from "graphql-yoga";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
+import type { FaultLog } from "../db/faults.ts";
+import { openRedis, type RedisConnections, safePublisher } from "../db/redis.ts";
 import { Fanout } from "../live/fanout.ts";
 import {
   DEFAULT_SUBSCRIPTION_LIMITS,
@@ -55,21 +57,30 @@ export interface LiveOptions extends Partial<SubscriptionLimits> {
    * from. Behind a reverse proxy, pass one that reads the client address the proxy forwards.
    */
   clientOf?: (context: ClientContext) => string;
+  /** Where Redis outages and lost live updates are logged. */
+  log?: FaultLog;
 }
 
-export function createEvents(redisUrl?: string, options: LiveOptions = {}) {
-  const { clientOf = peerAddress, ...limits } = options;
+const silent: FaultLog = { info: () => {}, warn: () => {} };
+
+/**
+ * In memory without `redis`; else through Redis: the given connections (main.ts opens them, see
+ * src/db/redis.ts), or connections of its own to a Redis URL, closed by `close`.
+ */
+export function createEvents(redis?: RedisConnections | string, options: LiveOptions = {}) {
+  const { clientOf = peerAddress, log = silent, ...limits } = options;
   const slots = new SubscriptionSlots({ ...DEFAULT_SUBSCRIPTION_LIMITS, ...limits });
   let close = async () => {};
   let target: PubSubEventTarget<Events>;
-  if (redisUrl) {
-    const publishClient = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 3 });
-    const subscribeClient = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 3 });
-    target = createRedisEventTarget({ publishClient, subscribeClient });
-    close = async () => {
-      publishClient.disconnect();
-      subscribeClient.disconnect();
-    };
+  if (redis) {
+    const own = typeof redis === "string" ? openRedis(redis, log) : undefined;
+    const connections = own ?? (redis as RedisConnections);
+    target = createRedisEventTarget({
+      // The event target only publishes through this client.
+      publishClient: safePublisher(connections.commands, log) as unknown as Redis,
+      subscribeClient: connections.subscriber,
+    });
+    close = async () => own?.close();
   } else {
     target = new EventTarget() as PubSubEventTarget<Events>;
   }

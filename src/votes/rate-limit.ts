@@ -1,9 +1,12 @@
 /**
  * Per-user rate limits on mutations: a fixed window of `limit` calls per `windowSeconds`. Shared
  * through Redis (INCR + EXPIRE, atomic in a MULTI) when several server processes run; in memory
- * for a single process.
+ * for a single process. While Redis is down or does not answer, the limit cannot be checked and a
+ * hit fails with `Unavailable` (the client is told to retry: HTTP 503), after at most the Redis
+ * command timeout.
  */
 import type { Redis } from "ioredis";
+import { redisCommand } from "../db/redis.ts";
 
 export interface RateDecision {
   allowed: boolean;
@@ -38,11 +41,13 @@ export function redisRateLimiter(redis: Redis, limit: number, windowSeconds: num
     async hit(key) {
       const window = Math.floor(Date.now() / 1000 / windowSeconds);
       const redisKey = `papergraph:rate:${key}:${window}`;
-      const results = await redis
-        .multi()
-        .incr(redisKey)
-        .expire(redisKey, windowSeconds + 1)
-        .exec();
+      const results = await redisCommand(() =>
+        redis
+          .multi()
+          .incr(redisKey)
+          .expire(redisKey, windowSeconds + 1)
+          .exec(),
+      );
       const count = Number(results?.[0]?.[1] ?? 0);
       const allowed = count <= limit;
       const resetAt = (window + 1) * windowSeconds;
