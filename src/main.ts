@@ -11,6 +11,7 @@ import { Redis } from "ioredis";
 import pino from "pino";
 import { ConfigError, loadConfig, withStatementTimeout } from "./config.ts";
 import { connect } from "./db/client.ts";
+import { openRedis, redisReady } from "./db/redis.ts";
 import { openSqlClient } from "./db/sql.ts";
 import { createEvents } from "./graphql/pubsub.ts";
 import { addressKey, clientAddress, memoryQueryBudget, redisQueryBudget } from "./http/budget.ts";
@@ -25,7 +26,9 @@ const SHUTDOWN_GRACE_MS = 10_000;
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = pino({ level: config.logLevel }, pino.destination(2));
-  const database = await connect(withStatementTimeout(config.database, config.statementTimeoutMs));
+  const database = await connect(withStatementTimeout(config.database, config.statementTimeoutMs), {
+    log,
+  });
 
   if (config.sampleData && (await database.db.day.count()) === 0) {
     const sql = openSqlClient(config.database);
@@ -38,8 +41,12 @@ async function main(): Promise<void> {
     }
   }
 
+  const redis = config.redisUrl ? openRedis(config.redisUrl, log) : undefined;
+  if (redis && !(await redisReady(redis.commands))) {
+    log.warn("Redis does not answer yet: votes get SERVICE_UNAVAILABLE until it does");
+  }
   // Open subscriptions are limited per client: its address, told apart as the query budget does.
-  const events = createEvents(config.redisUrl, {
+  const events = createEvents(redis, {
     ...config.subscriptions,
     clientOf: ({ req, request }) =>
       addressKey(
@@ -49,9 +56,10 @@ async function main(): Promise<void> {
           config.trustProxyHops,
         ),
       ),
+    log,
   });
-  const rateLimiter = config.redisUrl
-    ? redisRateLimiter(new Redis(config.redisUrl), config.votesPerMinute, 60)
+  const rateLimiter = redis
+    ? redisRateLimiter(redis.commands, config.votesPerMinute, 60)
     : memoryRateLimiter(config.votesPerMinute, 60);
   // Every query goes through the budget: its Redis client fails fast (no offline queue), and the
   // budget falls back to this process's memory while Redis does not answer.
@@ -82,6 +90,7 @@ async function main(): Promise<void> {
     metricsEndpoint: config.metrics.token !== undefined && config.metrics.port === undefined,
     statementTimeoutMs:
       config.database.provider === "postgresql" ? config.statementTimeoutMs : undefined,
+    redis: redis?.commands,
   });
   const http = createHttpServer(yoga);
   await new Promise<void>((resolve) => http.listen(config.port, config.host, resolve));
@@ -116,6 +125,7 @@ async function main(): Promise<void> {
     http.close(async () => {
       clearTimeout(force);
       await events.close();
+      await redis?.close();
       budgetRedis?.disconnect();
       await database.close();
       log.info("stopped");

@@ -13,11 +13,13 @@ import {
   useReadinessCheck,
   type YogaLogger,
 } from "graphql-yoga";
+import type { Redis } from "ioredis";
 import type { Db } from "./db/client.ts";
+import { readinessCheck } from "./db/readiness.ts";
 import type { Provider } from "./db/target.ts";
 import { LIMITS } from "./graphql/builder.ts";
 import { createContext } from "./graphql/context.ts";
-import { UserInputError } from "./graphql/errors.ts";
+import { maskUnavailable, UserInputError } from "./graphql/errors.ts";
 import { useLiveDelivery } from "./graphql/live-delivery.ts";
 import { createEvents, type PubSub } from "./graphql/pubsub.ts";
 import { schema } from "./graphql/schema.ts";
@@ -98,6 +100,8 @@ export interface ServerOptions {
   metricsEndpoint?: boolean;
   /** PostgreSQL's statement timeout, quoted in the error a client gets when it fires. */
   statementTimeoutMs?: number;
+  /** The Redis connection for commands, when REDIS_URL is set: `/ready` checks it too. */
+  redis?: Redis;
 }
 
 export function createServer({
@@ -113,6 +117,7 @@ export function createServer({
   metrics = createMetrics(),
   metricsEndpoint: serveMetrics = false,
   statementTimeoutMs,
+  redis,
 }: ServerOptions) {
   const services = { db, provider, pubsub, rateLimiter };
   const log = typeof logger === "object" ? logger : undefined;
@@ -133,6 +138,8 @@ export function createServer({
     maskedErrors: {
       // Domain errors that are the client's doing become typed errors; the rest stay masked.
       maskError(error, message, isDev) {
+        const unavailable = maskUnavailable(error);
+        if (unavailable) return unavailable;
         const original = error instanceof GraphQLError ? error.originalError : error;
         if (original instanceof ArgumentError) {
           const typed = new UserInputError(original.argument, original.problem);
@@ -164,12 +171,7 @@ export function createServer({
       maxDirectivesPlugin({ n: REQUEST_LIMITS.directives }),
       queryCostPlugin({ limits: LIMITS, budget: queryBudget, trustProxyHops }),
       useLiveDelivery(),
-      useReadinessCheck({
-        endpoint: "/ready",
-        check: async () => {
-          await db.$queryRawUnsafe("SELECT 1");
-        },
-      }),
+      useReadinessCheck({ endpoint: "/ready", check: readinessCheck({ db, redis }) }),
     ] as Plugin[],
   });
 }
