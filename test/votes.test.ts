@@ -425,12 +425,15 @@ describe.each(ENGINES)("votes on %s", (provider) => {
     }
     const page = (first: number) =>
       `{ papers(first: ${first}, orderBy: { field: UPVOTES }) { nodes { id title viewerHasUpvoted } } viewer { user { handle } votes(first: 5) { edges { node { paper { title } } } } } }`;
+    // A token is looked up at most once per TOKEN_CACHE_MS: whether a request does depends on the
+    // clock, not on the page, so the lookups are left out of the count.
+    const resolving = () => queries.filter((sql) => !sql.includes("ApiToken")).length;
     queries.length = 0;
     const small = await gql(url, page(5), {}, tokens[2]);
-    const smallCount = queries.length;
+    const smallCount = resolving();
     queries.length = 0;
     const large = await gql(url, page(60), {}, tokens[2]);
-    expect(queries.length).toBe(smallCount);
+    expect(resolving()).toBe(smallCount);
     expect(small.data.viewer.user.handle).toBe("user2");
     const mine = new Set(
       (

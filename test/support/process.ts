@@ -17,6 +17,8 @@ export interface ServerProcess {
 export interface StartOptions {
   /** Kills the process (SIGKILL) when aborted: a test that times out leaves no server behind. */
   signal?: AbortSignal;
+  /** The checkout to run (its `src/main.ts`); this one by default. */
+  cwd?: string;
 }
 
 export function startServerProcess(
@@ -26,6 +28,7 @@ export function startServerProcess(
   const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
     env: { ...process.env, PORT: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
+    ...(options.cwd ? { cwd: options.cwd } : {}),
     ...(options.signal ? { signal: options.signal, killSignal: "SIGKILL" as const } : {}),
   });
   let stderr = "";
