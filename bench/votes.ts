@@ -4,11 +4,17 @@
  * counter equals its vote rows.
  *
  *   npx tsx bench/votes.ts [--engines sqlite,postgresql] [--seconds 10] [--clients 32]
+ *                          [--warmup 2] [--before <checkout>] [--runs 1]
+ *
+ * The first `--warmup` seconds of load are not counted (the server compiles its hot paths).
+ * `--before <checkout>` also runs the server of another checkout (e.g. a git worktree of an older
+ * commit, with node_modules linked and `src/generated` copied) on a database of its own, in the
+ * same run, interleaved with this one's: results side by side from one machine state.
  */
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { createToken, createUser } from "../src/auth/tokens.ts";
-import { openDatabase } from "../src/db/client.ts";
-import { migrate } from "../src/db/migrate.ts";
+import { openDatabase, upgradeDatabase } from "../src/db/client.ts";
 import type { Provider } from "../src/db/target.ts";
 import { createTestTarget, postgresAvailable } from "../test/support/engines.ts";
 import { startServerProcess } from "../test/support/process.ts";
@@ -18,20 +24,33 @@ const { values } = parseArgs({
     engines: { type: "string", default: "sqlite,postgresql" },
     seconds: { type: "string", default: "10" },
     clients: { type: "string", default: "32" },
+    before: { type: "string" },
+    runs: { type: "string", default: "1" },
+    warmup: { type: "string", default: "2" },
   },
 });
 const CLIENTS = Number(values.clients);
 const SECONDS = Number(values.seconds);
+const WARMUP = Number(values.warmup);
 
-async function run(provider: Provider): Promise<string> {
+interface Code {
+  label: string;
+  /** The checkout whose server runs. */
+  root: string;
+}
+
+async function run(provider: Provider, code: Code): Promise<string> {
   const { target, drop } = await createTestTarget(provider);
-  await migrate(target);
-  const server = startServerProcess({
-    DATABASE_URL: target.url,
-    LOG_LEVEL: "warn",
-    SAMPLE_DATA: "true",
-    VOTES_PER_MINUTE: "1000000",
-  });
+  await upgradeDatabase(target);
+  const server = startServerProcess(
+    {
+      DATABASE_URL: target.url,
+      LOG_LEVEL: "warn",
+      SAMPLE_DATA: "true",
+      VOTES_PER_MINUTE: "1000000",
+    },
+    { cwd: code.root },
+  );
   const { child } = server;
   const url = await server.url;
   const { db, close } = await openDatabase(target);
@@ -49,7 +68,8 @@ async function run(provider: Provider): Promise<string> {
     let done = 0;
     let failed = 0;
     const latencies: number[] = [];
-    const deadline = performance.now() + SECONDS * 1000;
+    const counted = performance.now() + WARMUP * 1000;
+    const deadline = counted + SECONDS * 1000;
     await Promise.all(
       tokens.map(async (token, c) => {
         for (let i = 0; performance.now() < deadline; i++) {
@@ -63,6 +83,7 @@ async function run(provider: Provider): Promise<string> {
             }),
           });
           const json = (await response.json()) as { errors?: unknown };
+          if (started < counted) continue;
           latencies.push(performance.now() - started);
           if (json.errors) failed++;
           else done++;
@@ -74,24 +95,28 @@ async function run(provider: Provider): Promise<string> {
     );
     latencies.sort((a, b) => a - b);
     const pct = (q: number) => latencies[Math.floor(latencies.length * q)]?.toFixed(1);
-    return `| ${provider} | ${CLIENTS} | ${Math.round(done / SECONDS)} | ${pct(0.5)} ms | ${pct(0.99)} ms | ${failed} | ${mismatched.length} |`;
+    return `| ${code.label} | ${provider} | ${CLIENTS} | ${Math.round(done / SECONDS)} | ${pct(0.5)} ms | ${pct(0.99)} ms | ${failed} | ${mismatched.length} |`;
   } finally {
     await close();
     child.kill("SIGTERM");
-    await new Promise((r) => child.on("exit", r));
+    await server.exited;
     await drop();
   }
 }
 
+const codes: Code[] = [{ label: "this checkout", root: process.cwd() }];
+if (values.before) codes.push({ label: `before (${values.before})`, root: resolve(values.before) });
 const rows: string[] = [];
 for (const engine of values.engines.split(",") as Provider[]) {
   if (engine === "postgresql" && !postgresAvailable) {
     console.log("postgresql: skipped (no server answers)");
     continue;
   }
-  rows.push(await run(engine));
+  for (let r = 0; r < Number(values.runs); r++) {
+    for (const code of codes) rows.push(await run(engine, code));
+  }
 }
 console.log(
-  "| engine | clients | votes/s | p50 | p99 | errors | counters != vote rows |\n|---|---|---|---|---|---|---|",
+  "| code | engine | clients | votes/s | p50 | p99 | errors | counters != vote rows |\n|---|---|---|---|---|---|---|---|",
 );
 console.log(rows.join("\n"));
