@@ -6,10 +6,9 @@
  * instants as ISO-8601 text on SQLite and as UTC `timestamp(3)` on PostgreSQL.
  */
 
-import { setTimeout as sleep } from "node:timers/promises";
 import type Sqlite from "better-sqlite3";
 import pg from "pg";
-import { openSqliteFile, SQLITE_HANDOFF_MS, writerWaiting } from "./sqlite.ts";
+import { giveWay, openSqliteFile, SQLITE_HANDOFF_MS } from "./sqlite.ts";
 import type { DatabaseTarget, Provider } from "./target.ts";
 
 export type SqlValue = string | number | boolean | Date | null;
@@ -188,9 +187,7 @@ class SqliteClient implements SqlClient {
   async batch(_lockKey: number): Promise<Batch> {
     // Batch after batch, let a writer that waits in (see SQLITE_HANDOFF_MS).
     const since = performance.now() - this.committedAt;
-    if (since < SQLITE_HANDOFF_MS && writerWaiting(this.file)) {
-      await sleep(SQLITE_HANDOFF_MS - since);
-    }
+    if (since < SQLITE_HANDOFF_MS) await giveWay(this.file, SQLITE_HANDOFF_MS - since);
     this.db.exec("BEGIN IMMEDIATE");
     const run = async (statement: string) => {
       this.db.exec(statement);

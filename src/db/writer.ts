@@ -20,7 +20,7 @@ import { TIMEOUTS, Unavailable } from "./faults.ts";
 import { markWriterWaiting, openSqliteFile, SQLITE_WRITER_POLL_MS } from "./sqlite.ts";
 
 /** While it waits, a writer says so again this often (see `markWriterWaiting`). */
-const WAITING_MARK_EVERY_MS = 250;
+const WAITING_MARK_EVERY_MS = 100;
 
 function isBusy(error: unknown): boolean {
   return /^SQLITE_(BUSY|LOCKED)/.test(String((error as { code?: unknown }).code));
@@ -101,7 +101,10 @@ export class SqliteWriter {
     const turn = this.queue.then(async () => {
       for (let marked = 0; ; ) {
         const attempt = this.tryWrite(work);
-        if (!attempt.locked) return attempt.value;
+        if (!attempt.locked) {
+          if (marked) markWriterWaiting(this.file, false);
+          return attempt.value;
+        }
         if (performance.now() - marked > WAITING_MARK_EVERY_MS) {
           markWriterWaiting(this.file);
           marked = performance.now();
