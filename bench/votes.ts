@@ -39,7 +39,17 @@ interface Code {
   root: string;
 }
 
-async function run(provider: Provider, code: Code): Promise<string> {
+interface Row {
+  code: string;
+  provider: Provider;
+  perSecond: number;
+  p50: number;
+  p99: number;
+  failed: number;
+  mismatched: number;
+}
+
+async function run(provider: Provider, code: Code): Promise<Row> {
   const { target, drop } = await createTestTarget(provider);
   await upgradeDatabase(target);
   const server = startServerProcess(
@@ -94,8 +104,16 @@ async function run(provider: Provider, code: Code): Promise<string> {
       `SELECT p."id" FROM "Paper" p WHERE p."localUpvotes" <> (SELECT count(*) FROM "Vote" v WHERE v."paperId" = p."id")`,
     );
     latencies.sort((a, b) => a - b);
-    const pct = (q: number) => latencies[Math.floor(latencies.length * q)]?.toFixed(1);
-    return `| ${code.label} | ${provider} | ${CLIENTS} | ${Math.round(done / SECONDS)} | ${pct(0.5)} ms | ${pct(0.99)} ms | ${failed} | ${mismatched.length} |`;
+    const pct = (q: number) => latencies[Math.floor(latencies.length * q)] ?? Number.NaN;
+    return {
+      code: code.label,
+      provider,
+      perSecond: Math.round(done / SECONDS),
+      p50: pct(0.5),
+      p99: pct(0.99),
+      failed,
+      mismatched: mismatched.length,
+    };
   } finally {
     await close();
     child.kill("SIGTERM");
@@ -106,17 +124,31 @@ async function run(provider: Provider, code: Code): Promise<string> {
 
 const codes: Code[] = [{ label: "this checkout", root: process.cwd() }];
 if (values.before) codes.push({ label: `before (${values.before})`, root: resolve(values.before) });
-const rows: string[] = [];
+const rows: Row[] = [];
 for (const engine of values.engines.split(",") as Provider[]) {
   if (engine === "postgresql" && !postgresAvailable) {
     console.log("postgresql: skipped (no server answers)");
     continue;
   }
   for (let r = 0; r < Number(values.runs); r++) {
-    for (const code of codes) rows.push(await run(engine, code));
+    for (const code of codes) {
+      const row = await run(engine, code);
+      console.log(`${row.code} ${engine}: ${row.perSecond} votes/s, p99 ${row.p99.toFixed(1)} ms`);
+      rows.push(row);
+    }
   }
 }
-console.log(
-  "| code | engine | clients | votes/s | p50 | p99 | errors | counters != vote rows |\n|---|---|---|---|---|---|---|---|",
-);
-console.log(rows.join("\n"));
+const line = (r: Row) =>
+  `| ${r.code} | ${r.provider} | ${CLIENTS} | ${r.perSecond} | ${r.p50.toFixed(1)} ms | ${r.p99.toFixed(1)} ms | ${r.failed} | ${r.mismatched} |`;
+const header =
+  "| code | engine | clients | votes/s | p50 | p99 | errors | counters != vote rows |\n|---|---|---|---|---|---|---|---|";
+console.log(`\nEvery run, in order:\n${header}\n${rows.map(line).join("\n")}`);
+if (Number(values.runs) > 1) {
+  // The run with the median throughput of each code and engine.
+  const medians = [...new Set(rows.map((r) => `${r.code}|${r.provider}`))].map((key) => {
+    const runs = rows.filter((r) => `${r.code}|${r.provider}` === key);
+    runs.sort((a, b) => a.perSecond - b.perSecond);
+    return runs[Math.floor(runs.length / 2)] as Row;
+  });
+  console.log(`\nMedian run of ${values.runs}:\n${header}\n${medians.map(line).join("\n")}`);
+}
