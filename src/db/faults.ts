@@ -23,14 +23,16 @@ export class Unavailable extends Error {
 export const TIMEOUTS = {
   /** PostgreSQL: opening a connection (the handshake included), or waiting for a free one. */
   postgresConnect: 5_000,
-  /** PostgreSQL: a statement, cancelled by the server after this (`statement_timeout`). */
-  postgresStatement: 10_000,
   /**
-   * PostgreSQL: the client gives up on an answer after this (`query_timeout`): a server that is
-   * frozen or cut off never cancels anything itself. A little above the statement timeout, so a
-   * slow statement is cancelled cleanly by the server first.
+   * PostgreSQL: the client gives up on an answer this long after the statement's own time limit
+   * (`statement_timeout`, STATEMENT_TIMEOUT_MS): a server that is frozen or cut off never cancels
+   * anything itself, while a slow statement is cancelled cleanly by the server first.
    */
-  postgresQuery: 11_000,
+  postgresAnswerMargin: 1_000,
+  /** PostgreSQL: the same, for connections without a statement time limit (the CLI, tests). */
+  postgresAnswer: 11_000,
+  /** PostgreSQL: a transaction left open by a client that vanished holds its locks this long. */
+  postgresIdleInTransaction: 10_000,
   /** SQLite: how long an API write waits (asynchronously) for another connection's write lock. */
   sqliteWriteLock: 10_000,
   /** Redis: opening a connection. */

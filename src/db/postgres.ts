@@ -4,8 +4,9 @@
  * and on every statement, and a circuit breaker.
  *
  * A frozen or unreachable server never answers and never closes the connection: without limits a
- * request waits until it comes back. With them, a statement fails after `TIMEOUTS.postgresQuery`
- * and a connection attempt after `TIMEOUTS.postgresConnect`. The breaker then answers at once
+ * request waits until it comes back. With them, a connection attempt fails after
+ * `TIMEOUTS.postgresConnect`, and a statement that gets no answer a second after its own time
+ * limit (the URL's `statement_timeout`: STATEMENT_TIMEOUT_MS for the server). The breaker then answers at once
  * while the server is known to be down: after a connection failure (not an ordinary error such as
  * a constraint or a cancelled slow statement), every query fails immediately with `Unavailable`,
  * and a probe (`SELECT 1`, every `PROBE_EVERY_MS`) runs in the background until one succeeds,
@@ -26,6 +27,12 @@ export interface PoolEvents {
   onQuery?: (sql: string) => void;
 }
 
+/** How long to wait for an answer: the URL's `statement_timeout` and a margin, or a default. */
+function answerTimeout(connectionString: string): number {
+  const statement = Number(new URL(connectionString).searchParams.get("statement_timeout"));
+  return statement > 0 ? statement + TIMEOUTS.postgresAnswerMargin : TIMEOUTS.postgresAnswer;
+}
+
 /** While the server is down, how often the breaker probes it. */
 export const PROBE_EVERY_MS = 1_000;
 
@@ -40,10 +47,8 @@ export class GuardedPool extends pg.Pool {
     super({
       connectionString,
       connectionTimeoutMillis: TIMEOUTS.postgresConnect,
-      query_timeout: TIMEOUTS.postgresQuery,
-      statement_timeout: TIMEOUTS.postgresStatement,
-      // A transaction left open by a client that vanished does not hold its locks forever.
-      idle_in_transaction_session_timeout: TIMEOUTS.postgresStatement,
+      query_timeout: answerTimeout(connectionString),
+      idle_in_transaction_session_timeout: TIMEOUTS.postgresIdleInTransaction,
       keepAlive: true,
     });
     // An idle connection that breaks (a restart, a dropped database) is removed from the pool;
