@@ -5,9 +5,9 @@
  * lookup by hash is one indexed query. The first 12 characters are kept in clear to recognise a
  * token in listings.
  *
- * A server process keeps what it looked up for `TOKEN_CACHE_MS` (a vote benchmark's clients send
- * a request each every few milliseconds): a token revoked or deleted, by this process or by the
- * CLI in another, stops working within that time. Only tokens found are kept; expiry is checked
+ * A server process keeps what it looked up for `TOKEN_CACHE_MS`, so that a client sending
+ * requests back to back does not cost a query each: a token revoked or deleted, by this process or
+ * by the CLI in another, stops working within that time. Only tokens found are kept; expiry is checked
  * at every use. `lastUsedAt` is never written on a request's path: a use is noted in memory and
  * written a moment later with the others (one statement), best-effort, and skipped while the
  * database is locked or down.
