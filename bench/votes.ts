@@ -58,6 +58,7 @@ async function run(provider: Provider, code: Code): Promise<Row> {
       LOG_LEVEL: "warn",
       SAMPLE_DATA: "true",
       VOTES_PER_MINUTE: "1000000",
+      QUERY_BUDGET_PER_MINUTE: "1000000000",
     },
     { cwd: code.root },
   );
