@@ -7,7 +7,6 @@
  */
 import { createServer as createHttpServer } from "node:http";
 import { fileURLToPath } from "node:url";
-import { Redis } from "ioredis";
 import pino from "pino";
 import { ConfigError, loadConfig, withStatementTimeout } from "./config.ts";
 import { connect } from "./db/client.ts";
@@ -61,18 +60,10 @@ async function main(): Promise<void> {
   const rateLimiter = redis
     ? redisRateLimiter(redis.commands, config.votesPerMinute, 60)
     : memoryRateLimiter(config.votesPerMinute, 60);
-  // Every query goes through the budget: its Redis client fails fast (no offline queue), and the
-  // budget falls back to this process's memory while Redis does not answer.
-  const budgetRedis = config.redisUrl
-    ? new Redis(config.redisUrl, {
-        enableOfflineQueue: false,
-        maxRetriesPerRequest: 1,
-        commandTimeout: 500,
-      })
-    : undefined;
-  budgetRedis?.on("error", (error) => log.warn({ err: error }, "query budget: Redis error"));
-  const queryBudget = budgetRedis
-    ? redisQueryBudget(budgetRedis, config.queryBudgetPerMinute)
+  // Every query goes through the budget: on the same fail-fast connection (no offline queue, a
+  // command time limit), falling back to this process's memory while Redis does not answer.
+  const queryBudget = redis
+    ? redisQueryBudget(redis.commands, config.queryBudgetPerMinute)
     : memoryQueryBudget(config.queryBudgetPerMinute);
   const metrics = createMetrics({ token: config.metrics.token });
   const yoga = createServer({
@@ -126,7 +117,6 @@ async function main(): Promise<void> {
       clearTimeout(force);
       await events.close();
       await redis?.close();
-      budgetRedis?.disconnect();
       await database.close();
       log.info("stopped");
       process.exit(0);

@@ -15,8 +15,6 @@
  * a bound of its own; effects that come "eventually" are polled with a deadline, never slept for.
  */
 import type { ChildProcess } from "node:child_process";
-import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createToken, createUser, revokeToken, TOKEN_CACHE_MS } from "../src/auth/tokens.ts";
@@ -29,6 +27,7 @@ import { SqliteWriter } from "../src/db/writer.ts";
 import { ingest } from "../src/ingest/run.ts";
 import { createServer } from "../src/server.ts";
 import { memoryRateLimiter } from "../src/votes/rate-limit.ts";
+import { type Listening, listenOnLoopback } from "./support/api.ts";
 import {
   createTestDatabase,
   createTestTarget,
@@ -324,7 +323,7 @@ describe("SQLite: another connection holds the write lock", () => {
 
 describe.each(ENGINES)("votes and tokens on %s", (provider) => {
   let database: TestDatabase;
-  let http: HttpServer;
+  let http: Listening;
   let url: string;
   const queries: string[] = [];
   let paperIds: number[] = [];
@@ -340,13 +339,11 @@ describe.each(ENGINES)("votes and tokens on %s", (provider) => {
       provider,
       rateLimiter: memoryRateLimiter(100_000, 60),
     });
-    http = createHttpServer(yoga);
-    await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
-    url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/graphql`;
+    http = await listenOnLoopback(yoga);
+    url = http.url;
   });
   afterAll(async () => {
-    http?.closeAllConnections();
-    await new Promise((resolve) => http?.close(resolve));
+    await http?.close();
     await database?.destroy();
   });
 

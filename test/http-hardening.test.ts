@@ -9,6 +9,7 @@
  * own users, papers and client addresses; nothing sleeps before a single event; the budget tests
  * use windows of an hour (a window opens with the client's first request, so none ends mid-test).
  */
+
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { once, setMaxListeners } from "node:events";
 import {
@@ -23,6 +24,7 @@ import { parse } from "graphql";
 import jwt from "jsonwebtoken";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { chunkedPost as postChunked } from "../bench/abuse/chunked-body.ts";
 import { createToken, createUser } from "../src/auth/tokens.ts";
 import { loadConfig, withStatementTimeout } from "../src/config.ts";
 import { connect } from "../src/db/client.ts";
@@ -135,68 +137,26 @@ function gql(
   });
 }
 
-/**
- * A POST whose body is sent chunked (no Content-Length), `bytes` long: a JSON document whose
- * `query` is `query`, padded with spaces. Writes as fast as the server reads, and stops writing
- * once the server has answered or closed the connection. Status 0: the connection was reset
- * before the answer could be read (a server that stops reading closes with data unread).
- */
-function chunkedPost(
+/** A chunked POST (bench/abuse/chunked-body.ts), its answer parsed. */
+async function chunkedPost(
   url: string,
   query: string,
   bytes: number,
   token?: string,
 ): Promise<{ status: number; json: unknown; written: number }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(url, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-      },
-      agent: false,
-      signal: requests.signal,
-    });
-    let written = 0;
-    let answered = false;
-    const head = `{"query":${JSON.stringify(query)},"extensions":{"pad":"`;
-    const padding = Buffer.alloc(16 * 1024, " ");
-    const pump = () => {
-      while (!answered && written < bytes) {
-        written += padding.length;
-        if (!req.write(padding)) {
-          req.once("drain", pump);
-          return;
-        }
-      }
-      if (!answered) req.end('"}}');
-    };
-    req.on("response", (res) => {
-      answered = true;
-      let text = "";
-      res.setEncoding("utf8");
-      res.on("data", (chunk) => {
-        text += chunk;
-      });
-      res.on("end", () => {
-        req.destroy();
-        resolve({ status: res.statusCode ?? 0, json: JSON.parse(text), written });
-      });
-      res.on("error", reject);
-    });
-    req.on("error", (error) => {
-      if (answered) return;
-      // The server closed the connection without reading the rest: its answer may be lost.
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === "ECONNRESET" || code === "EPIPE") {
-        answered = true;
-        resolve({ status: 0, json: null, written });
-      } else reject(error);
-    });
-    req.write(head);
-    written = head.length;
-    pump();
+  const answer = await postChunked({
+    url,
+    bytes,
+    query,
+    token,
+    chunkBytes: 16 * 1024,
+    signal: requests.signal,
   });
+  return {
+    status: answer.status,
+    json: answer.text ? JSON.parse(answer.text) : null,
+    written: answer.written,
+  };
 }
 
 /**

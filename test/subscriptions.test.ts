@@ -14,8 +14,6 @@
  * - Every request takes the running test's signal (`requests`), aborted when the test ends.
  */
 import { setMaxListeners } from "node:events";
-import { createServer as createHttpServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createYoga } from "graphql-yoga";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -31,6 +29,7 @@ import { LiveStream } from "../src/live/stream.ts";
 import { createServer } from "../src/server.ts";
 import { memoryRateLimiter } from "../src/votes/rate-limit.ts";
 import { setVote } from "../src/votes/votes.ts";
+import { listenOnLoopback } from "./support/api.ts";
 import {
   createTestDatabase,
   createTestTarget,
@@ -169,15 +168,9 @@ describe.each(ENGINES)("subscriptions on %s", (provider) => {
           plugins: [useLiveDelivery()],
         })
       : createServer(services);
-    const http = createHttpServer(yoga);
-    await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
-    servers.push({
-      close: async () => {
-        http.closeAllConnections();
-        await new Promise((resolve) => http.close(resolve));
-      },
-    });
-    return { url: `http://127.0.0.1:${(http.address() as AddressInfo).port}/graphql`, pubsub };
+    const http = await listenOnLoopback(yoga);
+    servers.push(http);
+    return { url: http.url, pubsub };
   }
 
   const RANKING = `subscription($date: Date!) { dayRanking(date: $date) { upvotes paper { id } } }`;

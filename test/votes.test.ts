@@ -16,8 +16,6 @@
  */
 import type { ChildProcess } from "node:child_process";
 import { randomInt } from "node:crypto";
-import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createToken, createUser, revokeToken } from "../src/auth/tokens.ts";
@@ -26,6 +24,7 @@ import { createEvents, type VoteEvent } from "../src/graphql/pubsub.ts";
 import { ingest } from "../src/ingest/run.ts";
 import { createServer } from "../src/server.ts";
 import { memoryRateLimiter } from "../src/votes/rate-limit.ts";
+import { type Listening, listenOnLoopback } from "./support/api.ts";
 import {
   createTestDatabase,
   createTestTarget,
@@ -255,7 +254,7 @@ function expectFlipSequence(counts: number[]) {
 
 describe.each(ENGINES)("votes on %s", (provider) => {
   let database: TestDatabase;
-  let http: HttpServer;
+  let http: Listening;
   let url: string;
   /** The concurrency test's own users and papers, touched by no other test. */
   const stressTokens: string[] = [];
@@ -291,13 +290,11 @@ describe.each(ENGINES)("votes on %s", (provider) => {
       provider,
       rateLimiter: memoryRateLimiter(100_000, 60),
     });
-    http = createHttpServer(yoga);
-    await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
-    url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/graphql`;
+    http = await listenOnLoopback(yoga);
+    url = http.url;
   });
   afterAll(async () => {
-    http?.closeAllConnections();
-    await new Promise((resolve) => http?.close(resolve));
+    await http?.close();
     await database?.destroy();
   });
 
@@ -495,9 +492,8 @@ describe.each(ENGINES)("votes on %s", (provider) => {
 
   it("rate-limits votes per user, saying when to retry", async () => {
     const yoga = createServer({ db: database.db, provider, rateLimiter: memoryRateLimiter(3, 60) });
-    const limited = createHttpServer(yoga);
-    await new Promise<void>((resolve) => limited.listen(0, "127.0.0.1", resolve));
-    const limitedUrl = `http://127.0.0.1:${(limited.address() as AddressInfo).port}/graphql`;
+    const limited = await listenOnLoopback(yoga);
+    const limitedUrl = limited.url;
     try {
       const results = [];
       for (let i = 0; i < 4; i++)
@@ -509,8 +505,7 @@ describe.each(ENGINES)("votes on %s", (provider) => {
       expect(refused?.errors?.[0]?.extensions?.code).toBe("RATE_LIMITED");
       expect(refused?.errors?.[0]?.extensions?.retryAfterSeconds).toBeGreaterThan(0);
     } finally {
-      limited.closeAllConnections();
-      await new Promise((resolve) => limited.close(resolve));
+      await limited.close();
     }
   });
 
@@ -522,9 +517,8 @@ describe.each(ENGINES)("votes on %s", (provider) => {
       provider,
       jwt: { secret, issuer: "https://idp.test" },
     });
-    const server = createHttpServer(yoga);
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const jwtUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+    const server = await listenOnLoopback(yoga);
+    const jwtUrl = server.url;
     try {
       const good = jwt.sign({ sub: "42", preferred_username: "Carol" }, secret, {
         issuer: "https://idp.test",
@@ -555,8 +549,7 @@ describe.each(ENGINES)("votes on %s", (provider) => {
       // API tokens keep working next to JWTs.
       expect((await gql(jwtUrl, UPVOTE, { id }, tokens[12])).errors).toBeUndefined();
     } finally {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
+      await server.close();
     }
   });
 
@@ -591,9 +584,8 @@ describe.each(ENGINES)("a day's ranking, live, on %s", (provider) => {
     const day = "2024-10-25";
     const database = await createTestDatabase(provider);
     const yoga = createServer({ db: database.db, provider });
-    const http = createHttpServer(yoga);
-    await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
-    const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/graphql`;
+    const http = await listenOnLoopback(yoga);
+    const { url } = http;
     try {
       await ingest(database.sql, [{ source: JSON_FIXTURE }, { source: TEXT_FIXTURE }], {
         today: "2026-11-28",
@@ -657,8 +649,7 @@ describe.each(ENGINES)("a day's ranking, live, on %s", (provider) => {
         stream.close();
       }
     } finally {
-      http.closeAllConnections();
-      await new Promise((resolve) => http.close(resolve));
+      await http.close();
       await database.destroy();
     }
   });

@@ -30,65 +30,87 @@ export interface ChunkedBodyOutcome {
   msMedian: number;
 }
 
-/** One chunked POST of `bytes`: its status, whether it ran, and what the client got to write. */
-function chunkedPost(url: string, bytes: number, signal: AbortSignal) {
-  return new Promise<{ status: number; executed: boolean; written: number; ms: number }>(
-    (resolve, reject) => {
-      const started = performance.now();
-      const req = request(url, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        agent: false,
-        signal,
-      });
-      let written = 0;
-      let answered = false;
-      const head = '{"query":"{ __typename }","extensions":{"pad":"';
-      const padding = Buffer.alloc(64 * 1024, " ");
-      const pump = () => {
-        while (!answered && written < bytes) {
-          written += padding.length;
-          if (!req.write(padding)) {
-            req.once("drain", pump);
-            return;
-          }
+export interface ChunkedPost {
+  /** The status, or 0 when the connection was reset before an answer could be read. */
+  status: number;
+  /** The answer's body ("" without one). */
+  text: string;
+  /** Bytes the client had written when the answer came (or the connection closed). */
+  written: number;
+  ms: number;
+}
+
+/**
+ * A POST whose body is sent chunked (no Content-Length), `bytes` long: a JSON document whose
+ * `query` is `query`, padded with spaces, written `chunkBytes` at a time as fast as the server
+ * reads; writing stops once the server has answered or closed the connection (a server that stops
+ * reading closes with data unread, which the client sees as a reset: status 0).
+ */
+export function chunkedPost(options: {
+  url: string;
+  bytes: number;
+  query?: string;
+  token?: string;
+  chunkBytes?: number;
+  signal?: AbortSignal;
+}): Promise<ChunkedPost> {
+  const { url, bytes, query = "{ __typename }", token, chunkBytes = 64 * 1024, signal } = options;
+  return new Promise<ChunkedPost>((resolve, reject) => {
+    const started = performance.now();
+    const req = request(url, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+      agent: false,
+      signal,
+    });
+    let written = 0;
+    let answered = false;
+    const head = `{"query":${JSON.stringify(query)},"extensions":{"pad":"`;
+    const padding = Buffer.alloc(chunkBytes, " ");
+    const pump = () => {
+      while (!answered && written < bytes) {
+        written += padding.length;
+        if (!req.write(padding)) {
+          req.once("drain", pump);
+          return;
         }
-        if (!answered) req.end('"}}');
-      };
-      req.on("response", (res) => {
+      }
+      if (!answered) req.end('"}}');
+    };
+    req.on("response", (res) => {
+      answered = true;
+      const writtenAtAnswer = written;
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk) => {
+        text += chunk;
+      });
+      res.on("end", () => {
+        req.destroy();
+        resolve({
+          status: res.statusCode ?? 0,
+          text,
+          written: writtenAtAnswer,
+          ms: performance.now() - started,
+        });
+      });
+      res.on("error", reject);
+    });
+    req.on("error", (error) => {
+      if (answered) return;
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "ECONNRESET" || code === "EPIPE") {
         answered = true;
-        const writtenAtAnswer = written;
-        let text = "";
-        res.setEncoding("utf8");
-        res.on("data", (chunk) => {
-          text += chunk;
-        });
-        res.on("end", () => {
-          req.destroy();
-          resolve({
-            status: res.statusCode ?? 0,
-            executed: text.includes('"data"'),
-            written: writtenAtAnswer,
-            ms: performance.now() - started,
-          });
-        });
-      });
-      req.on("error", (error) => {
-        if (answered) return;
-        // Closed by the server before any answer: it refused to read on.
-        if (
-          (error as NodeJS.ErrnoException).code === "ECONNRESET" ||
-          (error as NodeJS.ErrnoException).code === "EPIPE"
-        ) {
-          answered = true;
-          resolve({ status: 0, executed: false, written, ms: performance.now() - started });
-        } else reject(error);
-      });
-      req.write(head);
-      written = head.length;
-      pump();
-    },
-  );
+        resolve({ status: 0, text: "", written, ms: performance.now() - started });
+      } else reject(error);
+    });
+    req.write(head);
+    written = head.length;
+    pump();
+  });
 }
 
 export async function chunkedBody(
@@ -102,10 +124,10 @@ export async function chunkedBody(
     async (signal, errors: ErrorCount) => {
       const outcomes: ChunkedBodyOutcome[] = [];
       for (const bytes of sizes) {
-        const answers: { status: number; executed: boolean; written: number; ms: number }[] = [];
+        const answers: (ChunkedPost & { executed: boolean })[] = [];
         await inPool(rounds, options.concurrency ?? 5, signal, async () => {
-          const answer = await errors.guard(chunkedPost(target.url, bytes, signal));
-          if (answer) answers.push(answer);
+          const answer = await errors.guard(chunkedPost({ url: target.url, bytes, signal }));
+          if (answer) answers.push({ ...answer, executed: answer.text.includes('"data"') });
         });
         const median = (values: number[]) =>
           [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;

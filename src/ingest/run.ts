@@ -6,12 +6,12 @@ import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, extname, join } from "node:path";
 import type { Batch, Sql, SqlClient } from "../db/sql.ts";
-import { type PaperText, writePaperWords } from "../db/words.ts";
+import { type PaperText, WRITE_LOCK, writePaperWords } from "../db/words.ts";
 import { listingReason } from "./listing.ts";
 import { fileNameDay } from "./normalize.ts";
 import { parseDigest } from "./parse.ts";
 import { type Digest, DigestError, type DigestFormat, LIMITS } from "./types.ts";
-import { INGEST_LOCK, type WriteCounts, writeDigest, writeList } from "./write.ts";
+import { type WriteCounts, writeDigest, writeList } from "./write.ts";
 
 export interface IngestOptions {
   format?: "auto" | DigestFormat;
@@ -435,7 +435,7 @@ export async function ingest(
   try {
     for (const item of parsed) {
       batch ??= {
-        sql: await sql.batch(INGEST_LOCK),
+        sql: await sql.batch(WRITE_LOCK),
         opened: performance.now(),
         papers: 0,
         first: files.length,

@@ -28,7 +28,7 @@ import {
   toDate,
 } from "../db/sql.ts";
 import { trendingScore, trendingSql } from "../db/trending.ts";
-import { type PaperText, WRITE_LOCK } from "../db/words.ts";
+import type { PaperText } from "../db/words.ts";
 import { nameKey } from "../search/documents.ts";
 import type { Digest, ParsedAuthor, ParsedPaper } from "./types.ts";
 
@@ -125,9 +125,6 @@ interface StoredAuthor {
   externalId: string | null;
   status: string | null;
 }
-
-/** The key of the PostgreSQL advisory lock that serialises ingests (and other paper writers). */
-export const INGEST_LOCK = WRITE_LOCK;
 
 const quoted = (columns: readonly string[]) => columns.map((c) => `"${c}"`).join(", ");
 
@@ -482,7 +479,7 @@ async function writePapers(
 }
 
 /**
- * Writes a digest as its day. Call it inside `SqlClient.transaction(INGEST_LOCK, ...)`: it
+ * Writes a digest as its day. Call it inside a unit of `SqlClient.batch(WRITE_LOCK)`: it
  * relies on holding the write lock, so that no concurrent ingest changes the rows it read.
  */
 export async function writeDigest(

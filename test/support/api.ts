@@ -1,4 +1,6 @@
 /** Runs typed operations through the real Yoga server (`yoga.fetch`) against a test database. */
+import { createServer as createHttpServer, type RequestListener } from "node:http";
+import type { AddressInfo } from "node:net";
 import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
 import { type GraphQLFormattedError, print } from "graphql";
 import { createServer, type Server } from "../../src/server.ts";
@@ -43,4 +45,24 @@ export async function data<T, V>(
     throw new Error(`operation failed: ${JSON.stringify(result.errors)}`);
   }
   return result.data;
+}
+
+/** A request handler (a Yoga server) listening on a free loopback port, and how to stop it. */
+export interface Listening {
+  /** `http://127.0.0.1:<port>/graphql` */
+  url: string;
+  /** Closes every connection, then the server. */
+  close: () => Promise<void>;
+}
+
+export async function listenOnLoopback(handler: RequestListener): Promise<Listening> {
+  const http = createHttpServer(handler);
+  await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(http.address() as AddressInfo).port}/graphql`,
+    close: async () => {
+      http.closeAllConnections();
+      await new Promise((resolve) => http.close(resolve));
+    },
+  };
 }
