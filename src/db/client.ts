@@ -14,6 +14,7 @@ import { PrismaClient as SqliteClient } from "../generated/prisma/sqlite/client.
 import type { FaultLog } from "./faults.ts";
 import { migrate, pendingPostgres } from "./migrate.ts";
 import { GuardedPool } from "./postgres.ts";
+import { postgresReader, type Reader, sqliteReader } from "./reader.ts";
 import { openSqlClient } from "./sql.ts";
 import { SQLITE_BUSY_TIMEOUT_MS, SQLITE_PRAGMAS } from "./sqlite.ts";
 import { type DatabaseTarget, redact } from "./target.ts";
@@ -48,6 +49,14 @@ export type Direct =
 type PoolOf<T> = T extends new (pool: infer P) => unknown ? Exclude<P, string> : never;
 
 const directs = new WeakMap<Db, Direct>();
+const readers = new WeakMap<Db, Reader>();
+
+/** The API's read path beside Prisma (src/db/reader.ts) into the database `db` was opened on. */
+export function readerOf(db: Db): Reader {
+  const reader = readers.get(db);
+  if (!reader) throw new Error("this Prisma client was not opened by openDatabase");
+  return reader;
+}
 
 /** The direct way into the database `db` was opened on (by `openDatabase`). */
 export function directOf(db: Db): Direct {
@@ -63,6 +72,7 @@ export async function openDatabase(
   const log = options.onQuery ? [{ emit: "event" as const, level: "query" as const }] : [];
   let db: Db;
   let direct: Direct;
+  let reader: Reader;
   if (target.provider === "sqlite") {
     mkdirSync(dirname(target.file as string), { recursive: true });
     const adapter = new PrismaBetterSqlite3({
@@ -75,6 +85,7 @@ export async function openDatabase(
       provider: "sqlite",
       writer: new SqliteWriter(target.file as string, options.onQuery),
     };
+    reader = sqliteReader(target.file as string, options.onQuery);
   } else {
     const where = redact(target.url);
     const pool = new GuardedPool(target.url, {
@@ -88,8 +99,10 @@ export async function openDatabase(
       log,
     }) as unknown as Db;
     direct = { provider: "postgresql", pool };
+    reader = postgresReader(pool);
   }
   directs.set(db, direct);
+  readers.set(db, reader);
   const onQuery = options.onQuery;
   if (onQuery) (db as SqliteClient<"query">).$on("query", (event) => onQuery(event.query));
   return {
@@ -97,6 +110,7 @@ export async function openDatabase(
     target,
     close: async () => {
       await db.$disconnect();
+      reader.close();
       if (direct.provider === "sqlite") direct.writer.close();
       else await direct.pool.end();
     },

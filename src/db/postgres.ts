@@ -96,9 +96,19 @@ export class GuardedPool extends pg.Pool {
   }
 
   /** One of the API's own statements (a vote): guarded, and reported to `onQuery`. */
-  async run<R>(text: string, values: unknown[], name?: string): Promise<R[]> {
+  async run<R>(
+    text: string,
+    values: unknown[],
+    name?: string,
+    types?: pg.CustomTypesConfig,
+  ): Promise<R[]> {
     this.events.onQuery?.(text);
-    const result = await this.query(name ? { name, text, values } : { text, values });
+    const result = await this.query({
+      text,
+      values,
+      ...(name ? { name } : {}),
+      ...(types ? { types } : {}),
+    });
     return (result as { rows: R[] }).rows;
   }
 

@@ -12,7 +12,8 @@
  * (`Łukasz` finds `ŁUKASZ` and `Lukasz`), through a trigram index of the names' words.
  */
 import { createHash } from "node:crypto";
-import type { Db } from "../db/client.ts";
+import { type Db, readerOf } from "../db/client.ts";
+import type { CompiledSelection } from "../db/select-sql.ts";
 import type { Provider } from "../db/target.ts";
 import { matchExpression, nameKey, SearchSyntaxError, searchTerms } from "../search/documents.ts";
 import { ArgumentError } from "./errors.ts";
@@ -46,6 +47,8 @@ export interface PageArgs {
 
 export interface PaperPage {
   ids: number[];
+  /** The papers, as `select` decodes them, when the page was read with one. */
+  nodes?: Record<string, unknown>[];
   cursors: string[];
   hasNextPage: boolean;
   hasPreviousPage: boolean;
@@ -102,11 +105,11 @@ async function authorsNamed(db: Db, provider: Provider, author: string): Promise
   // The key holds letters, digits and single spaces only: nothing LIKE would read as a pattern.
   const key = nameKey(author);
   if (!key) throw new ArgumentError("filter.author", "has no letters or digits to look for");
-  const rows = await db.$queryRawUnsafe<{ id: number | bigint }[]>(
+  const rows = await readerOf(db).query<{ id: number | bigint }>(
     provider === "sqlite"
       ? `SELECT "rowid" AS "id" FROM "AuthorNames" WHERE "nameKey" LIKE ?`
       : `SELECT "id" FROM "Author" WHERE "nameKey" LIKE $1`,
-    `%${key}%`,
+    [`%${key}%`],
   );
   return rows.map((r) => Number(r.id));
 }
@@ -288,6 +291,8 @@ export async function listPapers(
   field: PaperOrderField,
   direction: Direction,
   args: PageArgs,
+  /** What to read of each paper (its row `n`), in the same statement as the page. */
+  select?: CompiledSelection,
 ): Promise<PaperPage> {
   const { size, backward } = pageSize(args);
   if (field === "RELEVANCE" && !filter.search) {
@@ -314,7 +319,8 @@ export async function listPapers(
   const first = cursor ? segments.indexOf(cursor[0] === null ? "null" : "keyed") : 0;
 
   const resolved = await resolveFilter(db, provider, filter);
-  const rows: { id: number | bigint; key: unknown }[] = [];
+  const reader = readerOf(db);
+  const rows: Record<string, unknown>[] = [];
   for (let i = first; i < segments.length && rows.length <= size; i++) {
     const q = new Query(provider);
     applyFilter(q, filter, resolved, "page");
@@ -332,19 +338,26 @@ export async function listPapers(
       if (atCursor) q.where.push(`p."id" ${cmp} ${q.p(cursor[1])}`);
       orderBy = `p."id" ${dir}`;
     }
-    const sql = `SELECT p."id" AS "id", ${key} AS "key" ${q.from}
+    const page = `SELECT p."id" AS "__id", ${key} AS "__key" ${q.from}
       ${q.where.length ? `WHERE ${q.where.join(" AND ")}` : ""}
-      ORDER BY ${orderBy} LIMIT ${size + 1 - rows.length}`;
-    rows.push(
-      ...(await db.$queryRawUnsafe<{ id: number | bigint; key: unknown }[]>(sql, ...q.params)),
-    );
+      ORDER BY ${orderBy} LIMIT ${q.p(size + 1 - rows.length)}`;
+    // The papers' columns are read for the page's rows only, after the page is cut.
+    const sql = select
+      ? `SELECT page."__id", page."__key", ${select.columns}
+         FROM (${page}) page JOIN "Paper" n ON n."id" = page."__id"
+         ORDER BY page."__key" ${dir}, page."__id" ${dir}`
+      : page;
+    rows.push(...(await reader.query(sql, q.params)));
   }
   const more = rows.length > size;
   const page = rows.slice(0, size);
   if (backward) page.reverse();
   return {
-    ids: page.map((r) => Number(r.id)),
-    cursors: page.map((r) => encodeCursor(fingerprint, normalizeKey(r.key, order), Number(r.id))),
+    ids: page.map((r) => Number(r.__id)),
+    ...(select ? { nodes: page.map((r) => select.decode(r)) } : {}),
+    cursors: page.map((r) =>
+      encodeCursor(fingerprint, normalizeKey(r.__key, order), Number(r.__id)),
+    ),
     hasNextPage: backward ? Boolean(args.before) : more,
     hasPreviousPage: backward ? more : Boolean(args.after),
   };
@@ -373,17 +386,17 @@ export async function countPapers(
       provider === "sqlite"
         ? `IN (SELECT "value" FROM json_each(${q.p(JSON.stringify(resolved.authorIds))}))`
         : `= ANY(${q.p(resolved.authorIds)}::int[])`;
-    const rows = await db.$queryRawUnsafe<{ n: number | bigint }[]>(
+    const rows = await readerOf(db).query<{ n: number | bigint }>(
       `SELECT count(DISTINCT "paperId") AS "n" FROM "PaperAuthor"
        WHERE "authorId" ${ids} AND "hidden" = false`,
-      ...q.params,
+      q.params,
     );
     return Number(rows[0]?.n ?? 0);
   }
   applyFilter(q, filter, resolved);
-  const rows = await db.$queryRawUnsafe<{ n: number | bigint }[]>(
+  const rows = await readerOf(db).query<{ n: number | bigint }>(
     `SELECT count(*) AS "n" ${q.from} ${q.where.length ? `WHERE ${q.where.join(" AND ")}` : ""}`,
-    ...q.params,
+    q.params,
   );
   return Number(rows[0]?.n ?? 0);
 }

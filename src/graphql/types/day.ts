@@ -1,4 +1,6 @@
 /** Day, a paper's appearance on a day (DayEntry), and the `day` and `days` queries. */
+import { readerOf } from "../../db/client.ts";
+import { findUnique } from "../../db/select-sql.ts";
 import { PAGE_SIZE } from "../../papers/list.ts";
 import { builder, COSTS } from "../builder.ts";
 import { cursorRule } from "../cursors.ts";
@@ -107,7 +109,9 @@ builder.queryFields((t) => ({
     nullable: true,
     description: "The digest of a day, or null if there is none.",
     args: { date: t.arg({ type: "Date", required: true }) },
-    resolve: (query, _root, { date }, ctx) => ctx.db.day.findUnique({ ...query, where: { date } }),
+    resolve: (query, _root, { date }, ctx) =>
+      findUnique<never>(readerOf(ctx.db), ctx.provider, "Day", query, "date", date) ??
+      ctx.db.day.findUnique({ ...query, where: { date } }),
   }),
   days: t.prismaConnection(
     {

@@ -1,6 +1,8 @@
 /** Paper, its authors, appearances and upvote history; and the `papers` and `paper` queries. */
 import { queryFromInfo } from "@pothos/plugin-prisma";
 import type { GraphQLResolveInfo } from "graphql";
+import { readerOf } from "../../db/client.ts";
+import { compileSelection, findUnique } from "../../db/select-sql.ts";
 import { arxivIdOf } from "../../papers/arxiv.ts";
 import {
   countPapers,
@@ -301,6 +303,15 @@ export async function resolvePaperConnection(
     before?: string | null;
   },
 ) {
+  const query = queryFromInfo({
+    context: ctx,
+    info,
+    typeName: "Paper",
+    paths: [["nodes"], ["edges", "node"]],
+  });
+  // The page and what the client selected of its papers in one statement; Prisma reads what
+  // src/db/select-sql.ts does not compile.
+  const select = compileSelection(ctx.provider, "Paper", query, "n") ?? undefined;
   const page = await listPapers(
     ctx.db,
     ctx.provider,
@@ -308,20 +319,19 @@ export async function resolvePaperConnection(
     order.field,
     order.direction ?? "DESC",
     args,
+    select,
   );
-  const query = queryFromInfo({
-    context: ctx,
-    info,
-    typeName: "Paper",
-    paths: [["nodes"], ["edges", "node"]],
-  });
-  const rows =
-    page.ids.length === 0
-      ? []
-      : await ctx.db.paper.findMany({ ...query, where: { id: { in: page.ids } } } as never);
-  const byId = new Map((rows as { id: number }[]).map((row) => [row.id, row]));
+  let nodes = page.nodes;
+  if (!nodes) {
+    const rows =
+      page.ids.length === 0
+        ? []
+        : await ctx.db.paper.findMany({ ...query, where: { id: { in: page.ids } } } as never);
+    const byId = new Map((rows as { id: number }[]).map((row) => [row.id, row]));
+    nodes = page.ids.map((id) => byId.get(id) as Record<string, unknown>);
+  }
   return {
-    edges: page.ids.map((id, i) => ({ cursor: page.cursors[i] as string, node: byId.get(id) })),
+    edges: nodes.map((node, i) => ({ cursor: page.cursors[i] as string, node })),
     pageInfo: {
       hasNextPage: page.hasNextPage,
       hasPreviousPage: page.hasPreviousPage,
@@ -409,7 +419,10 @@ builder.queryFields((t) => ({
           `${JSON.stringify(args.arxivId.slice(0, 100))} is not an arXiv id or arxiv.org link: expected one like 2501.08313, 2501.08313v1, arXiv:2501.08313, cs/0112017 or https://arxiv.org/abs/2501.08313`,
         );
       }
-      return ctx.db.paper.findUnique({ ...query, where: { arxivId } });
+      return (
+        findUnique<never>(readerOf(ctx.db), ctx.provider, "Paper", query, "arxivId", arxivId) ??
+        ctx.db.paper.findUnique({ ...query, where: { arxivId } })
+      );
     },
   }),
 }));

@@ -1,0 +1,118 @@
+/**
+ * The read path's compiled statements (src/db/select-sql.ts) answer exactly what Prisma answers:
+ * every operation below runs twice on the same database, compiled and through Prisma, and the
+ * two answers must be equal. And a page of papers with their authors is one statement.
+ */
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { generateCorpus } from "../bench/generate.ts";
+import { setSelectionCompiler } from "../src/db/select-sql.ts";
+import { ingest } from "../src/ingest/run.ts";
+import type { Server } from "../src/server.ts";
+import { post, serverFor } from "./support/api.ts";
+import { createTestDatabase, ENGINES, type TestDatabase } from "./support/engines.ts";
+import { JSON_FIXTURE, TEXT_FIXTURE } from "./support/ingest.ts";
+
+const PAPER_FIELDS = `id arxivId title abstract authorCount publishedAt upvotes digestUpvotes
+  localUpvotes trendingScore codeUrl githubStars projectUrl thumbnailUrl mediaUrls commentCount
+  discussionUrl arxivUrl pdfUrl aiSummary aiKeywords viewerHasUpvoted
+  organization { handle name avatarUrl } submittedBy { handle name }
+  authors { id name huggingFaceUser }
+  appearances { rank upvotes inLatestDigest day { id date } }
+  upvoteHistory { date upvotes }`;
+
+/** Operations whose answers are compared; `$arxivId` and `$date` are filled in from the data. */
+const OPERATIONS: Record<string, string> = {
+  "a page by upvotes with authors": `{ papers(first: 20, orderBy: { field: UPVOTES }) {
+    edges { cursor node { arxivId title upvotes authors { name } } } pageInfo { hasNextPage endCursor } } }`,
+  "every paper field, by trending": `{ papers(first: 30) { totalCount nodes { ${PAPER_FIELDS} } } }`,
+  "newest first (null dates last), backward": `{ papers(last: 15, orderBy: { field: PUBLISHED_AT }) {
+    edges { cursor node { title publishedAt } } pageInfo { hasPreviousPage startCursor } } }`,
+  "by day, ascending": `{ papers(first: 25, orderBy: { field: DAY, direction: ASC }) { nodes { title appearances { day { date } } } } }`,
+  "a search by relevance": `{ papers(first: 10, filter: { search: "model" }, orderBy: { field: RELEVANCE }) {
+    totalCount nodes { title authors { name } } } }`,
+  "an author filter": `{ papers(first: 10, filter: { author: "wang" }, orderBy: { field: UPVOTES }) { nodes { title authors { name } } } }`,
+  "one paper with every field": `query($arxivId: String!) { paper(arxivId: $arxivId) { ${PAPER_FIELDS} } }`,
+  "a paper that is not there": `{ paper(arxivId: "9912.99999") { title } }`,
+  "an author's papers below a paper": `query($arxivId: String!) { paper(arxivId: $arxivId) {
+    authors { name papers(first: 3) { totalCount nodes { title } } } } }`,
+  "a day's first page": `query($date: Date!) { day(date: $date) { id date paperCount totalUpvotes
+    previous { date } next { date }
+    papers(first: 20) { totalCount edges { cursor node { rank upvotes inLatestDigest paper { arxivId title authors { name } } } }
+      pageInfo { hasNextPage endCursor } } } }`,
+  "a day by upvotes": `query($date: Date!) { day(date: $date) { papers(first: 5, orderBy: UPVOTES) {
+    edges { node { rank paper { title upvotes } } } } } }`,
+  "a day that is not there": `{ day(date: "1999-01-01") { date } }`,
+};
+
+describe.each(ENGINES)("compiled reads on %s", (provider) => {
+  let database: TestDatabase;
+  let server: Server;
+  let corpus: string;
+  let variables: { arxivId: string; date: string };
+  const statements: string[] = [];
+
+  beforeAll(async () => {
+    database = await createTestDatabase(provider, { onQuery: (sql) => statements.push(sql) });
+    corpus = mkdtempSync(join(tmpdir(), "papergraph-select-"));
+    generateCorpus({ days: 12, papers: 15, textEvery: 5, out: corpus });
+    const files = [
+      ...readdirSync(corpus).map((name) => ({ source: join(corpus, name) })),
+      { source: JSON_FIXTURE },
+      { source: TEXT_FIXTURE },
+    ];
+    const report = await ingest(database.sql, files, { today: "2026-11-28" });
+    expect(report.failed).toBe(0);
+    // Null keys for the nullable orders, and hidden authors to leave out.
+    await database.db.paper.updateMany({ where: { id: { lte: 9 } }, data: { publishedAt: null } });
+    await database.db.paperAuthor.updateMany({ where: { position: 1 }, data: { hidden: true } });
+    server = serverFor(database);
+    const paper = await database.db.paper.findFirstOrThrow({
+      where: { arxivId: { not: null }, dayEntries: { some: {} } },
+      orderBy: { upvotes: "desc" },
+    });
+    const day = await database.db.day.findFirstOrThrow({ orderBy: { date: "desc" } });
+    variables = { arxivId: paper.arxivId as string, date: day.date };
+  }, 120_000);
+  afterEach(() => setSelectionCompiler(true));
+  afterAll(async () => {
+    setSelectionCompiler(true);
+    await database?.destroy();
+    rmSync(corpus, { recursive: true, force: true });
+  });
+
+  it.each(Object.entries(OPERATIONS))("%s: the same answer as Prisma's", async (_name, query) => {
+    setSelectionCompiler(true);
+    const compiled = await post(server, { query, variables });
+    setSelectionCompiler(false);
+    const prisma = await post(server, { query, variables });
+    expect(compiled.errors).toBeUndefined();
+    expect(compiled).toEqual(prisma);
+    expect(JSON.stringify(compiled.data)).not.toMatch(/"(?:edges|nodes)":\[\]/);
+  });
+
+  it("reads a page of papers with their authors in one statement", async () => {
+    const count = async (query: string) => {
+      statements.length = 0;
+      const result = await post(server, { query, variables });
+      expect(result.errors).toBeUndefined();
+      return statements.length;
+    };
+    const page = (first: number) =>
+      `{ papers(first: ${first}, orderBy: { field: UPVOTES }) { edges { cursor node { arxivId title upvotes authors { name } } } } }`;
+    expect(await count(page(5))).toBe(1);
+    expect(await count(page(100))).toBe(1);
+    expect(
+      await count(
+        `query($arxivId: String!) { paper(arxivId: $arxivId) { title authors { name } } }`,
+      ),
+    ).toBe(1);
+    expect(
+      await count(
+        `query($date: Date!) { day(date: $date) { papers(first: 20) { edges { node { rank upvotes paper { title authors { name } } } } } } }`,
+      ),
+    ).toBe(1);
+  });
+});
