@@ -77,7 +77,7 @@ function equalities(model: string, where: unknown): [string, boolean | number | 
   const out: [string, boolean | number | null][] = [];
   for (const [name, value] of Object.entries(where)) {
     const field = fields.get(name);
-    if (!field || field.kind !== "scalar") return null;
+    if (field?.kind !== "scalar") return null;
     if (value !== null && typeof value !== "boolean" && typeof value !== "number") return null;
     if (typeof value === "number" && !Number.isFinite(value)) return null;
     out.push([name, value]);
@@ -140,7 +140,7 @@ function planOf(model: string, query: unknown): Plan | null {
       if (!isObject(value) || !isObject(value.select)) return null;
       for (const [relation, how] of Object.entries(value.select)) {
         const field = fields.get(relation);
-        if (!field || field.kind !== "object" || !field.isList) return null;
+        if (field?.kind !== "object" || !field.isList) return null;
         const where = how === true ? [] : isObject(how) ? equalities(field.type, how.where) : null;
         if (!where || (isObject(how) && Object.keys(how).some((k) => k !== "where"))) return null;
         plan.counts.push({ field, where });
