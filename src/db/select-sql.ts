@@ -360,6 +360,29 @@ export function compileSelection(
   alias: string,
 ): CompiledSelection | null {
   if (!compiling) return null;
+  // The same operation asks for the same selection every time: compiled once.
+  const key = `${provider} ${model} ${alias} ${JSON.stringify(query)}`;
+  let compiled = compiledSelections.get(key);
+  if (compiled === undefined) {
+    compiled = compile(provider, model, query, alias);
+    if (compiledSelections.size >= COMPILED_SELECTIONS) {
+      compiledSelections.delete(compiledSelections.keys().next().value as string);
+    }
+    compiledSelections.set(key, compiled);
+  }
+  return compiled;
+}
+
+/** Compiled selections kept (the oldest is dropped past this many): a client shapes them. */
+const COMPILED_SELECTIONS = 500;
+const compiledSelections = new Map<string, CompiledSelection | null>();
+
+function compile(
+  provider: Provider,
+  model: string,
+  query: unknown,
+  alias: string,
+): CompiledSelection | null {
   const plan = planOf(model, query);
   if (!plan) return null;
   const emitter = new Emitter(provider);
