@@ -347,6 +347,23 @@ describe.each(ENGINES)("the response cache on %s", (provider) => {
     expect(refused.body.errors[0].extensions.code).toBe("BUDGET_EXCEEDED");
   });
 
+  it("runs the same SQL for a miss as without the cache", async () => {
+    const query = `{
+      papers(first: 3, orderBy: { field: DAY }) { nodes { title authors { name } appearances { rank day { date } } } }
+      day(date: "2024-10-25") { paperCount papers(first: 2) { edges { node { rank paper { title } } } } }
+    }`;
+    const plain = createServer({ db: database.db, provider });
+    statements.length = 0;
+    const without = await ask(plain, query);
+    const ran = [...statements];
+    statements.length = 0;
+    const miss = await ask(server, query);
+    expect(miss.cache).toBe(MISS);
+    expect(miss.body).toEqual(without.body);
+    // The same statements (PostgreSQL runs some at once, in any order).
+    expect([...statements].sort()).toEqual(ran.sort());
+  });
+
   it("is off without a data version (RESPONSE_CACHE=off): no Cache-Status, every request runs", async () => {
     const plain = createServer({ db: database.db, provider });
     const query = `{ papers(first: 2) { nodes { title } } }`;

@@ -14,8 +14,8 @@
  * - PostgreSQL: the sequence `papergraph_data_version` (migration `data_version`). Writers call
  *   `nextval` after their commit: the API's votes and users (`dataChanged`), every transaction
  *   committed through the SQL client (the ingest job, the word reindex: src/db/sql.ts) and applied
- *   migrations (`upgradeDatabase`). Readers read `last_value` (non-transactional, one indexless
- *   page read). It lives with the data, so another process (the CLI), another server on another
+ *   migrations (`upgradeDatabase`). Readers read `last_value` (non-transactional: one row of one
+ *   page). It lives with the data, so another process (the CLI), another server on another
  *   machine, needs nothing else (no Redis) to be seen.
  * - SQLite: `PRAGMA data_version` of a connection of its own, which changes whenever any other
  *   connection (this process's writer, Prisma's connection, the ingest job in another process)

@@ -10,6 +10,7 @@
  * MULTI, as the vote rate limits use INCR + EXPIRE) when several server processes run, in memory
  * otherwise. The outcome is reported in `rateLimit` and in
  * the RateLimit-Limit, RateLimit-Remaining and RateLimit-Reset headers (IETF httpapi draft).
+ * An answer of the response cache is charged the fixed cost of a request (`chargeHit`).
  */
 import { isIP } from "node:net";
 import type { Plugin } from "graphql-yoga";

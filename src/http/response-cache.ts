@@ -218,6 +218,9 @@ export function responseCachePlugin({
           ttl: ttlMs,
           // Per request, whoever asks: never cached.
           ignoredTypes: ["RateLimit", "Viewer"],
+          // No entity ids to collect (keys carry the version): the plugin then adds only
+          // `__typename` to what runs (no extra `id` fields to resolve for bookkeeping).
+          idFields: [],
           includeExtensionMetadata: false,
           shouldCacheResult: ({ result }) => !result.errors?.length,
           buildResponseCacheKey: async ({
