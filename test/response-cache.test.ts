@@ -20,6 +20,7 @@ import { type Database, directOf, openDatabase, upgradeDatabase } from "../src/d
 import { type DataVersion, openDataVersion } from "../src/db/data-version.ts";
 import { COSTS } from "../src/graphql/builder.ts";
 import { memoryQueryBudget, type QueryBudget } from "../src/http/budget.ts";
+import { MemoryCache } from "../src/http/response-cache.ts";
 import { createServer, type Server } from "../src/server.ts";
 import {
   createTestDatabase,
@@ -373,6 +374,45 @@ describe.each(ENGINES)("the response cache on %s", (provider) => {
     expect(again.cache).toBeNull();
     expect(again.headers.get("etag")).toBeNull();
     expect(statements.length).toBeGreaterThan(0);
+  });
+});
+
+describe("the cache's memory", () => {
+  const answer = (text: string) => ({ data: { text } });
+
+  it("keeps the most recently used answers within its entries and characters", () => {
+    const cache = new MemoryCache({ entries: 2, chars: 16 * 1_000 });
+    cache.set("a", answer("a"), [], 60_000);
+    cache.set("b", answer("b"), [], 60_000);
+    expect(cache.get("a")).toMatchObject(answer("a")); // now the most recently used
+    cache.set("c", answer("c"), [], 60_000);
+    expect(cache.get("b")).toBeNull();
+    expect(cache.get("a")).not.toBeNull();
+    expect(cache.size.entries).toBe(2);
+
+    // Answers of 159 characters of JSON; 25 of them weigh more than 3,200.
+    const small = new MemoryCache({ entries: 100, chars: 3_200 });
+    for (let i = 0; i < 25; i++) small.set(String(i), answer("x".repeat(140)), [], 60_000);
+    expect(small.size.chars).toBeLessThanOrEqual(3_200);
+    expect(small.size.entries).toBe(20);
+    expect(small.get("24")).not.toBeNull();
+    expect(small.get("0")).toBeNull();
+    // An answer over a sixteenth of the whole (200) is not kept at all.
+    small.set("big", answer("x".repeat(300)), [], 60_000);
+    expect(small.get("big")).toBeNull();
+  });
+
+  it("forgets an answer once its time is up, and never keeps one with no time", () => {
+    const cache = new MemoryCache({ entries: 10, chars: 1_000_000 });
+    cache.set("now", answer("now"), [], 0);
+    expect(cache.get("now")).toBeNull();
+    cache.set("soon", answer("soon"), [], 1);
+    const until = Date.now() + 5;
+    while (Date.now() < until) {
+      // wait past the answer's millisecond
+    }
+    expect(cache.get("soon")).toBeNull();
+    expect(cache.size).toEqual({ entries: 0, chars: 0 });
   });
 });
 

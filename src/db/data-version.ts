@@ -91,8 +91,10 @@ export function openDataVersion(target: DatabaseTarget, direct: Direct): DataVer
     });
     return { read, close: () => {} };
   }
-  // A connection of its own: its data_version moves with every other connection's commits.
-  const connection = openSqliteFile(target.file as string);
+  // A connection of its own: its data_version moves with every other connection's commits. No
+  // busy timeout: should the file be locked against readers (a WAL recovery), the read fails at
+  // once and the request runs without the cache, instead of holding up the event loop.
+  const connection = openSqliteFile(target.file as string, { busyTimeoutMs: 0 });
   const statement = connection.prepare("PRAGMA data_version").pluck();
   return {
     read: async () => `${own()}.${statement.get() as number}`,
