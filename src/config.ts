@@ -55,6 +55,11 @@ export interface Config {
   statementTimeoutMs: number;
   /** TRUST_PROXY_HOPS: reverse proxies in front of the server whose X-Forwarded-For is believed. */
   trustProxyHops: number;
+  /**
+   * RESPONSE_CACHE: `on` (default) or `off`. On, answers to anonymous queries are kept in memory,
+   * keyed by the data version, so that no write leaves a stale one behind (src/http/response-cache.ts).
+   */
+  responseCache: boolean;
 }
 
 const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
@@ -153,6 +158,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const queryBudgetPerMinute = wholeNumber(env, "QUERY_BUDGET_PER_MINUTE", 100_000, 1, problems);
   const statementTimeoutMs = wholeNumber(env, "STATEMENT_TIMEOUT_MS", 5_000, 100, problems);
   const trustProxyHops = wholeNumber(env, "TRUST_PROXY_HOPS", 0, 0, problems);
+  const responseCache = (env.RESPONSE_CACHE || "on").toLowerCase();
+  if (responseCache !== "on" && responseCache !== "off") {
+    problems.push(`RESPONSE_CACHE "${env.RESPONSE_CACHE}" is not on or off`);
+  }
   const corsOrigins = env.CORS_ORIGINS
     ? env.CORS_ORIGINS.split(",")
         .map((origin) => origin.trim())
@@ -188,6 +197,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     corsOrigins,
     statementTimeoutMs,
     trustProxyHops,
+    responseCache: responseCache === "on",
   };
 }
 

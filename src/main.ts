@@ -9,7 +9,8 @@ import { createServer as createHttpServer } from "node:http";
 import { fileURLToPath } from "node:url";
 import pino from "pino";
 import { ConfigError, loadConfig, withStatementTimeout } from "./config.ts";
-import { connect } from "./db/client.ts";
+import { connect, directOf } from "./db/client.ts";
+import { openDataVersion } from "./db/data-version.ts";
 import { openRedis, redisReady } from "./db/redis.ts";
 import { openSqlClient } from "./db/sql.ts";
 import { createEvents } from "./graphql/pubsub.ts";
@@ -66,6 +67,9 @@ async function main(): Promise<void> {
     ? redisQueryBudget(redis.commands, config.queryBudgetPerMinute)
     : memoryQueryBudget(config.queryBudgetPerMinute);
   const metrics = createMetrics({ token: config.metrics.token });
+  const dataVersion = config.responseCache
+    ? openDataVersion(database.target, directOf(database.db))
+    : undefined;
   const yoga = createServer({
     db: database.db,
     provider: config.database.provider,
@@ -82,6 +86,7 @@ async function main(): Promise<void> {
     statementTimeoutMs:
       config.database.provider === "postgresql" ? config.statementTimeoutMs : undefined,
     redis: redis?.commands,
+    responseCache: dataVersion ? { version: dataVersion } : undefined,
   });
   const http = createHttpServer(yoga);
   await new Promise<void>((resolve) => http.listen(config.port, config.host, resolve));
@@ -117,6 +122,7 @@ async function main(): Promise<void> {
       clearTimeout(force);
       await events.close();
       await redis?.close();
+      dataVersion?.close();
       await database.close();
       log.info("stopped");
       process.exit(0);

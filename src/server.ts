@@ -15,6 +15,7 @@ import {
 } from "graphql-yoga";
 import type { Redis } from "ioredis";
 import type { Db } from "./db/client.ts";
+import type { DataVersion } from "./db/data-version.ts";
 import { readinessCheck } from "./db/readiness.ts";
 import type { Provider } from "./db/target.ts";
 import { LIMITS } from "./graphql/builder.ts";
@@ -28,6 +29,7 @@ import { corsPolicy, refuseSimplePosts, varyByOrigin } from "./http/cross-site.t
 import { typedError } from "./http/errors.ts";
 import { createJwtVerifier, type JwtOptions } from "./http/jwt.ts";
 import { createMetrics, type Metrics, metricsEndpoint } from "./http/metrics.ts";
+import { responseCachePlugin } from "./http/response-cache.ts";
 import { ArgumentError } from "./papers/errors.ts";
 import { memoryRateLimiter, type RateLimiter } from "./votes/rate-limit.ts";
 
@@ -102,6 +104,11 @@ export interface ServerOptions {
   statementTimeoutMs?: number;
   /** The Redis connection for commands, when REDIS_URL is set: `/ready` checks it too. */
   redis?: Redis;
+  /**
+   * Serve anonymous queries from a response cache keyed by this data version (RESPONSE_CACHE;
+   * src/http/response-cache.ts). None unless given.
+   */
+  responseCache?: { version: DataVersion };
 }
 
 export function createServer({
@@ -118,8 +125,10 @@ export function createServer({
   metricsEndpoint: serveMetrics = false,
   statementTimeoutMs,
   redis,
+  responseCache,
 }: ServerOptions) {
   const services = { db, provider, pubsub, rateLimiter };
+  const queryCost = queryCostPlugin({ limits: LIMITS, budget: queryBudget, trustProxyHops });
   const log = typeof logger === "object" ? logger : undefined;
   const jwtVerifier = jwt
     ? createJwtVerifier({
@@ -169,7 +178,17 @@ export function createServer({
       maxTokensPlugin({ n: REQUEST_LIMITS.tokens }),
       maxAliasesPlugin({ n: REQUEST_LIMITS.aliases }),
       maxDirectivesPlugin({ n: REQUEST_LIMITS.directives }),
-      queryCostPlugin({ limits: LIMITS, budget: queryBudget, trustProxyHops }),
+      queryCost,
+      // After the cost check: an operation it refuses never reaches the cache.
+      ...(responseCache
+        ? [
+            responseCachePlugin({
+              version: responseCache.version,
+              registry: metrics.registry,
+              chargeHit: queryCost.chargeHit,
+            }),
+          ]
+        : []),
       useLiveDelivery(),
       useReadinessCheck({ endpoint: "/ready", check: readinessCheck({ db, redis }) }),
     ] as Plugin[],

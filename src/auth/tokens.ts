@@ -14,6 +14,7 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { type Db, directOf } from "../db/client.ts";
+import { dataChanged } from "../db/data-version.ts";
 import { sqliteInstant } from "../db/sqlite.ts";
 
 export const TOKEN_PREFIX = "pgt_";
@@ -45,7 +46,10 @@ export async function createUser(db: Db, handle: string, name?: string) {
   }
   const existing = await db.user.findUnique({ where: { handle } });
   if (existing) throw new AuthError(`user "${handle}" already exists`);
-  return db.user.create({ data: { handle, name: name ?? null } });
+  const user = await db.user.create({ data: { handle, name: name ?? null } });
+  // Users are nodes anyone may read: no response cache keeps a "no such user" (data-version.ts).
+  await dataChanged(directOf(db));
+  return user;
 }
 
 export async function createToken(
@@ -127,6 +131,7 @@ async function userFromJwt(db: Db, claims: JwtClaims): Promise<Credential> {
       const user = await db.user.create({
         data: { handle, name: claims.name ?? null, externalSubject: subject },
       });
+      await dataChanged(directOf(db));
       return { status: "valid", userId: user.id, tokenId: 0 };
     } catch (error) {
       if ((error as { code?: string }).code !== "P2002") throw error;

@@ -11,6 +11,7 @@ import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient as PostgresClient } from "../generated/prisma/postgresql/client.ts";
 import { PrismaClient as SqliteClient } from "../generated/prisma/sqlite/client.ts";
+import { BUMP_DATA_VERSION } from "./data-version.ts";
 import type { FaultLog } from "./faults.ts";
 import { migrate, pendingPostgres } from "./migrate.ts";
 import { GuardedPool } from "./postgres.ts";
@@ -145,6 +146,9 @@ export async function upgradeDatabase(target: DatabaseTarget): Promise<Upgrade> 
   const applied = await migrate(target);
   const sql = openSqlClient(target);
   try {
+    // A migration may change data: running servers' response caches must not keep what they read
+    // before (the reindex bumps the data version itself, as every SQL-client transaction does).
+    if (applied.length > 0 && target.provider === "postgresql") await sql.query(BUMP_DATA_VERSION);
     return { applied, reindexed: await reindexWords(sql) };
   } finally {
     await sql.close();

@@ -8,6 +8,7 @@
 
 import type Sqlite from "better-sqlite3";
 import pg from "pg";
+import { BUMP_DATA_VERSION } from "./data-version.ts";
 import { giveWay, openSqliteFile, SQLITE_HANDOFF_MS } from "./sqlite.ts";
 import type { DatabaseTarget, Provider } from "./target.ts";
 
@@ -328,6 +329,7 @@ class PostgresClient extends PostgresQueries implements SqlClient {
       await client.query("SELECT pg_advisory_xact_lock($1)", [lockKey]);
       const result = await fn(new PostgresQueries(client));
       await client.query("COMMIT");
+      await this.dataChanged();
       return result;
     } catch (error) {
       await client.query("ROLLBACK").catch(() => {});
@@ -335,6 +337,15 @@ class PostgresClient extends PostgresQueries implements SqlClient {
     } finally {
       client.release();
     }
+  }
+
+  /**
+   * After each commit: the data version moves (src/db/data-version.ts), so that server processes'
+   * response caches stop answering with what they read before it. Never throws: the commit is
+   * done; a cache that missed the bump stops at its time limit.
+   */
+  private async dataChanged(): Promise<void> {
+    await this.client.query(BUMP_DATA_VERSION).catch(() => {});
   }
 
   async analyze(tables: readonly string[]): Promise<void> {
@@ -365,7 +376,10 @@ class PostgresClient extends PostgresQueries implements SqlClient {
       }
     };
     return batchOf(new PostgresQueries(client), run, {
-      commit: () => end("COMMIT"),
+      commit: async () => {
+        await end("COMMIT");
+        await this.dataChanged();
+      },
       rollback: () => end("ROLLBACK").catch(() => {}),
     });
   }

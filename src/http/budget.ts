@@ -10,6 +10,7 @@
  * MULTI, as the vote rate limits use INCR + EXPIRE) when several server processes run, in memory
  * otherwise. The outcome is reported in `rateLimit` and in
  * the RateLimit-Limit, RateLimit-Remaining and RateLimit-Reset headers (IETF httpapi draft).
+ * An answer of the response cache is charged the fixed cost of a request (`chargeHit`).
  */
 import { isIP } from "node:net";
 import type { Plugin } from "graphql-yoga";
@@ -116,8 +117,16 @@ export async function clientKey(context: RequestContext, trustProxyHops: number)
       // Counted by address; the operation reports the failure itself if it needs the viewer.
     }
   }
-  const socket = context.req?.socket;
-  return `ip:${addressKey(clientAddress(socket?.remoteAddress, context.request.headers.get("x-forwarded-for"), trustProxyHops))}`;
+  return addressClientKey(context.request, context.req, trustProxyHops);
+}
+
+/** The key of a client known by its address (no credentials). */
+function addressClientKey(
+  request: Request,
+  req: RequestContext["req"],
+  trustProxyHops: number,
+): string {
+  return `ip:${addressKey(clientAddress(req?.socket?.remoteAddress, request.headers.get("x-forwarded-for"), trustProxyHops))}`;
 }
 
 /**
@@ -165,8 +174,24 @@ export interface CostOptions {
   trustProxyHops?: number;
 }
 
+export interface QueryCostPlugin extends Plugin {
+  /**
+   * Charges an answer the response cache served (src/http/response-cache.ts; anonymous requests
+   * only, so the client is the address) `COSTS.operation`, the fixed work of any request, rather
+   * than the operation's estimated cost: its resolvers and SQL did not run, and the estimate is of
+   * them. So a hit costs what it costs the server, carries the RateLimit-* headers like any
+   * answer, and a client that spent its budget is refused (BUDGET_EXCEEDED) even what is cached.
+   * Returns that refusal, or undefined.
+   */
+  chargeHit(request: Request, serverContext: unknown): Promise<BudgetExceededError | undefined>;
+}
+
 /** Refuses operations over the limits, and charges the rest to their client's budget. */
-export function queryCostPlugin({ limits, budget, trustProxyHops = 0 }: CostOptions): Plugin {
+export function queryCostPlugin({
+  limits,
+  budget,
+  trustProxyHops = 0,
+}: CostOptions): QueryCostPlugin {
   const decisions = new WeakMap<Request, BudgetDecision>();
 
   /** The refusal of an operation, or undefined when it may run. */
@@ -203,6 +228,16 @@ export function queryCostPlugin({ limits, budget, trustProxyHops = 0 }: CostOpti
   }
 
   return {
+    async chargeHit(request, serverContext) {
+      if (!budget) return undefined;
+      const { req } = serverContext as Pick<RequestContext, "req">;
+      const decision = await budget.spend(
+        addressClientKey(request, req, trustProxyHops),
+        COSTS.operation,
+      );
+      decisions.set(request, decision);
+      return decision.allowed ? undefined : new BudgetExceededError(decision);
+    },
     async onExecute({ args, setResultAndStopExecution }) {
       const refusal = await check(args);
       if (refusal) setResultAndStopExecution({ errors: [refusal] });

@@ -13,6 +13,7 @@
  *   held by another process is waited for asynchronously, never on the event loop.
  */
 import { type Db, directOf, type Prisma } from "../db/client.ts";
+import { dataChanged } from "../db/data-version.ts";
 import type { GuardedPool } from "../db/postgres.ts";
 import { sqliteInstant } from "../db/sqlite.ts";
 import type { Provider } from "../db/target.ts";
@@ -127,6 +128,8 @@ export async function setVote(
         ? await voteOnSqlite(direct.writer, userId, paperId, up)
         : await voteOnPostgres(direct.pool, userId, paperId, up);
     if (!counts) throw new PaperNotFound(`paper ${paperId} does not exist`);
+    // Committed: response caches must not answer with what was read before (data-version.ts).
+    if (changed) await dataChanged(direct);
     const { upvotes, localUpvotes, digestUpvotes } = counts;
     return { changed, days, paper: { id: paperId, upvotes, localUpvotes, digestUpvotes } };
   } catch (error) {
