@@ -183,6 +183,8 @@ interface Run {
   p50: number;
   p99: number;
   errors: number;
+  /** What the errors were: timeouts, connection errors, HTTP statuses, wrong answers. */
+  errorKinds: Record<string, number>;
   completed: number;
   serverCpuMs: number;
   dbCpuMs: number | null;
@@ -197,14 +199,15 @@ const STATEMENT_SAMPLES = 4;
 async function load(live: Live, id: QueryId, connections: number, seconds: number): Promise<Run> {
   const expected = live.expected.get(id);
   if (!expected) throw new Error(`${live.name} ${id}: not verified`);
+  let wrong: string | undefined;
   const verifyBody = (body: string | Buffer | undefined) => {
     if (body === expected.text) return true;
     try {
       const data = JSON.parse(String(body)).data;
-      return JSON.stringify(answerRows(live.kind, id, data)) === expected.rows;
-    } catch {
-      return false;
-    }
+      if (JSON.stringify(answerRows(live.kind, id, data)) === expected.rows) return true;
+    } catch {}
+    wrong ??= String(body).slice(0, 500);
+    return false;
   };
   const pid = live.server.pid;
   const db0 = live.postgres ? backendCpu(DATABASE_NAME) : null;
@@ -223,16 +226,40 @@ async function load(live: Live, id: QueryId, connections: number, seconds: numbe
   const client = process.cpuUsage(client0);
   const db1 = live.postgres ? backendCpu(DATABASE_NAME) : null;
   const completed = result["1xx"] + result["2xx"] + result["3xx"] + result["4xx"] + result["5xx"];
+  // A non-2xx answer also fails the body check: count it once, under its status.
+  const wrongAnswers = Math.max(0, result.mismatches - result.non2xx);
+  const errorKinds: Record<string, number> = {
+    timeouts: result.timeouts,
+    "connection errors": result.errors - result.timeouts,
+    "wrong answers": wrongAnswers,
+  };
+  for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) {
+    if (!code.startsWith("2")) errorKinds[`HTTP ${code}`] = stat.count ?? 0;
+  }
+  if (wrong) console.log(`${live.name} ${id}: an answer that is not the verified one: ${wrong}`);
   return {
-    rps: (result["2xx"] - result.mismatches) / result.duration,
+    rps: (result["2xx"] - wrongAnswers) / result.duration,
     p50: result.latency.p50,
     p99: result.latency.p99,
-    errors: result.errors + result.non2xx + result.mismatches,
+    errors: Object.values(errorKinds).reduce((n, k) => n + k, 0),
+    errorKinds,
     completed,
     serverCpuMs: cpu1 - cpu0,
     dbCpuMs: db0 && db1 ? backendCpuDelta(db0, db1) : null,
     clientCpuMs: (client.user + client.system) / 1000,
   };
+}
+
+/** `0`, or the count and what the errors were: `17 (timeouts 12, HTTP 503 5)`. */
+function errorText(runs: Run[]): string {
+  const kinds = new Map<string, number>();
+  for (const run of runs) {
+    for (const [kind, n] of Object.entries(run.errorKinds))
+      kinds.set(kind, (kinds.get(kind) ?? 0) + n);
+  }
+  const nonZero = [...kinds].filter(([, n]) => n > 0);
+  const total = nonZero.reduce((n, [, k]) => n + k, 0);
+  return total === 0 ? "0" : `${total} (${nonZero.map(([k, n]) => `${k} ${n}`).join(", ")})`;
 }
 
 const median = (xs: number[]) => {
@@ -473,7 +500,7 @@ async function main(): Promise<void> {
     rpsMax: number;
     p50: number;
     p99: number;
-    errors: number;
+    errors: string;
     cpu: number;
     db: number | null;
   }
@@ -487,7 +514,7 @@ async function main(): Promise<void> {
       rpsMax: Math.max(...rps),
       p50: median(list.map((r) => r.p50)),
       p99: median(list.map((r) => r.p99)),
-      errors: list.reduce((n, r) => n + r.errors, 0),
+      errors: errorText(list),
       cpu: list.reduce((n, r) => n + r.serverCpuMs, 0) / Math.max(completed, 1),
       db: list.every((r) => r.dbCpuMs !== null)
         ? list.reduce((n, r) => n + (r.dbCpuMs as number), 0) / Math.max(completed, 1)
@@ -558,7 +585,7 @@ async function main(): Promise<void> {
   );
   for (const { name, run } of bursts) {
     out.push(
-      `| ${name} | ${fmt(run.rps)} | ${ms(run.p50)} | ${ms(run.p99)} | ${ratio(run.p99, run.p50)} | ${run.errors} | ${fmt(run.serverCpuMs / Math.max(run.completed, 1), 2)} ms |`,
+      `| ${name} | ${fmt(run.rps)} | ${ms(run.p50)} | ${ms(run.p99)} | ${ratio(run.p99, run.p50)} | ${errorText([run])} | ${fmt(run.serverCpuMs / Math.max(run.completed, 1), 2)} ms |`,
     );
   }
   const cacheSwitch = hasResponseCacheSwitch();
