@@ -146,6 +146,8 @@ export async function prepareDatabases(fresh: boolean): Promise<Databases> {
 
   const pgHeld = !fresh && (await postgresExists(DATABASE_NAME)) ? await holdings(postgres) : null;
   if (complete(pgHeld)) {
+    // What `npm run migrate` does when a deploy brings new migrations.
+    await upgradeDatabase(postgres);
     notes.push(`postgresql reused (${pgHeld?.papers} papers)`);
   } else {
     files ??= corpusFiles();
