@@ -27,7 +27,7 @@ export function providerSchema(
     : `datasource db {\n  provider = "${provider}"\n}\n`;
   const generator = options.legacyUrl
     ? `generator client {\n  provider   = "prisma-client-js"\n  engineType = "client"\n}\n`
-    : `generator client {\n  provider     = "prisma-client"\n  output       = "../../src/generated/prisma/${provider}"\n  moduleFormat = "esm"\n  importFileExtension = "ts"\n}\n${provider === "sqlite" ? POTHOS_GENERATOR : ""}`;
+    : `generator client {\n  provider     = "prisma-client"\n  output       = "../../src/generated/prisma/${provider}"\n  moduleFormat = "esm"\n  importFileExtension = "ts"\n  compilerBuild = "small"\n}\n${provider === "sqlite" ? POTHOS_GENERATOR : ""}`;
   return `${HEADER}\n${datasource}\n${generator}\n${models}`;
 }
 

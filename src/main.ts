@@ -6,7 +6,6 @@
  * close the database, exit.
  */
 import { createServer as createHttpServer } from "node:http";
-import { fileURLToPath } from "node:url";
 import pino from "pino";
 import { ConfigError, loadConfig, withStatementTimeout } from "./config.ts";
 import { connect, directOf } from "./db/client.ts";
@@ -16,11 +15,10 @@ import { openSqlClient } from "./db/sql.ts";
 import { createEvents } from "./graphql/pubsub.ts";
 import { addressKey, clientAddress, memoryQueryBudget, redisQueryBudget } from "./http/budget.ts";
 import { createMetrics, metricsListener } from "./http/metrics.ts";
-import { ingest, listDigestFiles } from "./ingest/run.ts";
+import { SAMPLE_DIR } from "./paths.ts";
 import { createServer } from "./server.ts";
 import { memoryRateLimiter, redisRateLimiter } from "./votes/rate-limit.ts";
 
-const SAMPLE_DIR = fileURLToPath(new URL("../prisma/seed/", import.meta.url));
 const SHUTDOWN_GRACE_MS = 10_000;
 
 async function main(): Promise<void> {
@@ -31,6 +29,8 @@ async function main(): Promise<void> {
   });
 
   if (config.sampleData && (await database.db.day.count()) === 0) {
+    // The ingest job is loaded only to fill an empty database: a server never needs it otherwise.
+    const { ingest, listDigestFiles } = await import("./ingest/run.ts");
     const sql = openSqlClient(config.database);
     try {
       const files = listDigestFiles(SAMPLE_DIR).map((source) => ({ source }));
@@ -105,11 +105,6 @@ async function main(): Promise<void> {
       "metrics listening",
     );
   }
-  log.info({ port, database: config.database.provider }, "listening");
-  console.log(
-    `papergraph is serving http://${host === "127.0.0.1" ? "localhost" : host}:${port}/graphql`,
-  );
-
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -129,8 +124,15 @@ async function main(): Promise<void> {
     });
     http.closeIdleConnections();
   };
+  // Before the URL is announced: a signal sent as soon as it is (a supervisor, a test) must find
+  // its handler, not Node's default, which ends the process at once.
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));
+
+  log.info({ port, database: config.database.provider }, "listening");
+  console.log(
+    `papergraph is serving http://${host === "127.0.0.1" ? "localhost" : host}:${port}/graphql`,
+  );
 }
 
 main().catch((error) => {

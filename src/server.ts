@@ -6,17 +6,11 @@ import { maxAliasesPlugin } from "@escape.tech/graphql-armor-max-aliases";
 import { maxDirectivesPlugin } from "@escape.tech/graphql-armor-max-directives";
 import { maxTokensPlugin } from "@escape.tech/graphql-armor-max-tokens";
 import { GraphQLError } from "graphql";
-import {
-  createYoga,
-  maskError,
-  type Plugin,
-  useReadinessCheck,
-  type YogaLogger,
-} from "graphql-yoga";
+import { createYoga, maskError, type Plugin, type YogaLogger } from "graphql-yoga";
 import type { Redis } from "ioredis";
 import type { Db } from "./db/client.ts";
 import type { DataVersion } from "./db/data-version.ts";
-import { readinessCheck } from "./db/readiness.ts";
+import { readinessEndpoint } from "./db/readiness.ts";
 import type { Provider } from "./db/target.ts";
 import { LIMITS } from "./graphql/builder.ts";
 import { createContext } from "./graphql/context.ts";
@@ -24,6 +18,7 @@ import { maskUnavailable, UserInputError } from "./graphql/errors.ts";
 import { useLiveDelivery } from "./graphql/live-delivery.ts";
 import { createEvents, type PubSub } from "./graphql/pubsub.ts";
 import { schema } from "./graphql/schema.ts";
+import { bodySizeLimit } from "./http/body-limit.ts";
 import { type QueryBudget, queryCostPlugin } from "./http/budget.ts";
 import { corsPolicy, refuseSimplePosts, varyByOrigin } from "./http/cross-site.ts";
 import { typedError } from "./http/errors.ts";
@@ -166,14 +161,14 @@ export function createServer({
     landingPage: false,
     logging: logger,
     healthCheckEndpoint: "/health",
-    // The one check of the body size: Yoga counts the bytes as it reads them (chunked bodies
-    // included) and stops reading at the limit; src/http/errors.ts names it PAYLOAD_TOO_LARGE.
-    maxRequestBodySize: REQUEST_LIMITS.bodyBytes,
+    // The one check of the body size is src/http/body-limit.ts (bodySizeLimit, below), not Yoga's.
+    maxRequestBodySize: false,
     cors: corsPolicy(corsOrigins),
     plugins: [
       metrics.plugin,
       ...(serveMetrics ? [metricsEndpoint(metrics)] : []),
       refuseSimplePosts(),
+      bodySizeLimit(REQUEST_LIMITS.bodyBytes),
       ...(corsOrigins ? [varyByOrigin()] : []),
       maxTokensPlugin({ n: REQUEST_LIMITS.tokens }),
       maxAliasesPlugin({ n: REQUEST_LIMITS.aliases }),
@@ -190,7 +185,7 @@ export function createServer({
           ]
         : []),
       useLiveDelivery(),
-      useReadinessCheck({ endpoint: "/ready", check: readinessCheck({ db, redis }) }),
+      readinessEndpoint({ db, redis }),
     ] as Plugin[],
   });
 }

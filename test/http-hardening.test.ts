@@ -443,6 +443,23 @@ describe.each(ENGINES)("the HTTP layer on %s", (provider) => {
       );
     });
 
+    it("costs one document by its variables, and a repeated one as the first time", async () => {
+      const server = await serve({ queryBudget: memoryQueryBudget(1_000_000, 3600) });
+      // The same text: Yoga's parser cache hands out one document, whose costs are remembered.
+      const query =
+        "query Page($n: Int) { rateLimit { cost } papers(first: $n) { nodes { title } } }";
+      const costOf = async (n: number) => {
+        const answer = await gql(server.url, query, { variables: { n } });
+        expect(answer.json.errors).toBeUndefined();
+        return (answer.json.data.rateLimit.cost as number) - COSTS.operation - 2;
+      };
+      expect(await costOf(10)).toBe(2 + 10 * 2);
+      expect(await costOf(100)).toBe(2 + 100 * 2);
+      expect(await costOf(10)).toBe(2 + 10 * 2);
+      for (let n = 1; n <= 20; n++) expect(await costOf(n)).toBe(2 + n * 2);
+      expect(await costOf(100)).toBe(2 + 100 * 2);
+    });
+
     it("charges each client's budget, refuses beyond it with BUDGET_EXCEEDED, and runs nothing", async () => {
       const server = await serve({ queryBudget: memoryQueryBudget(20_000, 3600) });
       const query = `{ rateLimit { cost limit remaining resetAt } papers(first: 1, filter: { author: "a" }) { totalCount } }`;

@@ -4,7 +4,7 @@ import { connect, openDatabase, upgradeDatabase } from "../src/db/client.ts";
 import { loadMigrations, migrate, pendingPostgres } from "../src/db/migrate.ts";
 import { openSqlClient } from "../src/db/sql.ts";
 import type { DatabaseTarget } from "../src/db/target.ts";
-import { WORD_RULE_VERSION } from "../src/db/words.ts";
+import { reindexWords, WORD_RULE_VERSION } from "../src/db/words.ts";
 import { countPapers } from "../src/papers/list.ts";
 import { createTestTarget, ENGINES } from "./support/engines.ts";
 
@@ -138,6 +138,40 @@ describe.each(ENGINES)("migrations on %s", (provider) => {
       }
     } finally {
       await sql.close();
+    }
+  });
+
+  it("the start-up check compares the applied migrations with this version's", async () => {
+    const all = loadMigrations(provider);
+    await upgradeDatabase(target);
+    const future = { name: "99999999999999_future", sql: "SELECT 1;", checksum: "x" };
+    await migrate(target, [...all, future]);
+    await expect(connect(target)).rejects.toThrow(/99999999999999_future.*newer version/);
+  });
+
+  it("the start-up check sees a migration missing from an otherwise current database", async () => {
+    const all = loadMigrations(provider);
+    const last = all.at(-1)?.name as string;
+    await migrate(target, all.slice(0, -1));
+    const sql = openSqlClient(target);
+    try {
+      await reindexWords(sql); // The words are current: only the migration is missing.
+    } finally {
+      await sql.close();
+    }
+    if (provider === "postgresql") {
+      await expect(connect(target)).rejects.toThrow(`lacks 1 migration(s) (${last})`);
+      return;
+    }
+    // SQLite migrates itself.
+    const { db, close } = await connect(target);
+    try {
+      const rows = await db.$queryRawUnsafe<{ migration_name: string }[]>(
+        `SELECT "migration_name" FROM "_prisma_migrations" ORDER BY "migration_name"`,
+      );
+      expect(rows.map((row) => row.migration_name)).toEqual(all.map((m) => m.name));
+    } finally {
+      await close();
     }
   });
 

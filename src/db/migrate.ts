@@ -9,8 +9,8 @@
  */
 import { createHash, randomUUID } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import pg from "pg";
+import { MIGRATIONS_DIR } from "../paths.ts";
+import { pgDriver } from "./drivers.ts";
 import { openSqliteFile } from "./sqlite.ts";
 import type { DatabaseTarget, Provider } from "./target.ts";
 
@@ -20,13 +20,12 @@ export interface Migration {
   checksum: string;
 }
 
-interface AppliedRow {
+export interface AppliedRow {
   migration_name: string;
   checksum: string;
   finished_at: unknown;
 }
 
-const MIGRATIONS_DIR = fileURLToPath(new URL("../../prisma/migrations/", import.meta.url));
 /** Any constant: the key of the PostgreSQL advisory lock that serialises migrators. */
 const PG_LOCK_KEY = 727_370_411;
 
@@ -51,7 +50,8 @@ const CREATE_TABLE: Record<Provider, string> = {
     "applied_steps_count" INTEGER NOT NULL DEFAULT 0)`,
 };
 
-const SELECT_APPLIED = `SELECT "migration_name", "checksum", "finished_at" FROM "_prisma_migrations"
+/** The applied migrations, in name order (a statement without parameters). */
+export const SELECT_APPLIED = `SELECT "migration_name", "checksum", "finished_at" FROM "_prisma_migrations"
   WHERE "rolled_back_at" IS NULL ORDER BY "migration_name"`;
 
 export function loadMigrations(provider: Provider, dir = MIGRATIONS_DIR): Migration[] {
@@ -142,7 +142,7 @@ function migrateSqlite(file: string, migrations: Migration[]): string[] {
 }
 
 async function migratePostgres(url: string, migrations: Migration[]): Promise<string[]> {
-  const client = new pg.Client({ connectionString: url });
+  const client = new (pgDriver().Client)({ connectionString: url });
   await client.connect();
   try {
     await client.query("SELECT pg_advisory_lock($1)", [PG_LOCK_KEY]);
@@ -176,7 +176,7 @@ export async function pendingPostgres(
   url: string,
   migrations = loadMigrations("postgresql"),
 ): Promise<string[]> {
-  const client = new pg.Client({ connectionString: url });
+  const client = new (pgDriver().Client)({ connectionString: url });
   await client.connect();
   try {
     const { rows } = await client.query<{ exists: boolean }>(
@@ -191,7 +191,7 @@ export async function pendingPostgres(
 
 /** Whether a PostgreSQL server answers at `url` within 3 s (tests, tools: skip or fail clearly). */
 export async function postgresAnswers(url: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+  const client = new (pgDriver().Client)({ connectionString: url, connectionTimeoutMillis: 3000 });
   try {
     await client.connect();
     return true;

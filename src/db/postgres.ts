@@ -12,11 +12,14 @@
  * and a probe (`SELECT 1`, every `PROBE_EVERY_MS`) runs in the background until one succeeds,
  * which closes the breaker. No request waits for the probe.
  */
-import pg from "pg";
+import type Pg from "pg";
+import { pgDriver } from "./drivers.ts";
 import { isPostgresDown, TIMEOUTS, Unavailable } from "./faults.ts";
 
-const poolQuery = pg.Pool.prototype.query as (...args: unknown[]) => unknown;
-const poolConnect = pg.Pool.prototype.connect as (...args: unknown[]) => unknown;
+// pg is loaded with this module, which src/db/client.ts imports only to open a PostgreSQL database.
+const { Pool } = pgDriver();
+const poolQuery = Pool.prototype.query as (...args: unknown[]) => unknown;
+const poolConnect = Pool.prototype.connect as (...args: unknown[]) => unknown;
 
 export interface PoolEvents {
   /** The server stopped answering (once per outage). */
@@ -36,7 +39,7 @@ function answerTimeout(connectionString: string): number {
 /** While the server is down, how often the breaker probes it. */
 export const PROBE_EVERY_MS = 1_000;
 
-export class GuardedPool extends pg.Pool {
+export class GuardedPool extends Pool {
   /** Set while the server is known to be down: why. */
   private down: string | null = null;
 
@@ -100,7 +103,7 @@ export class GuardedPool extends pg.Pool {
     text: string,
     values: unknown[],
     name?: string,
-    types?: pg.CustomTypesConfig,
+    types?: Pg.CustomTypesConfig,
   ): Promise<R[]> {
     this.events.onQuery?.(text);
     const result = await this.query({

@@ -10,7 +10,8 @@
  */
 import { createHash } from "node:crypto";
 import type Sqlite from "better-sqlite3";
-import pg from "pg";
+import type Pg from "pg";
+import { pgDriver } from "./drivers.ts";
 import type { GuardedPool } from "./postgres.ts";
 import { openSqliteFile, sqliteInstant } from "./sqlite.ts";
 
@@ -73,9 +74,12 @@ const types = {
     if (oid === OID.timestamp) return (text: string) => new Date(`${text.replace(" ", "T")}Z`);
     if (oid === OID.timestamptz) return (text: string) => new Date(text);
     if (oid === OID.int8 || oid === OID.numeric) return (text: string) => Number(text);
-    return (pg.types.getTypeParser as (oid: number, format?: string) => unknown)(oid, format);
+    return (pgDriver().types.getTypeParser as (oid: number, format?: string) => unknown)(
+      oid,
+      format,
+    );
   },
-} as pg.CustomTypesConfig;
+} as Pg.CustomTypesConfig;
 
 /**
  * Statement texts prepared by name, per process: each is prepared once on each connection and

@@ -5,6 +5,7 @@
  * 200 when all do, else 503; the JSON body says which answered: `{"ready":false,
  * "database":"ok","redis":"redis unavailable: ..."}`.
  */
+import type { Plugin } from "graphql-yoga";
 import type { Redis } from "ioredis";
 import { type Db, directOf } from "./client.ts";
 import { TIMEOUTS, Unavailable, within } from "./faults.ts";
@@ -45,13 +46,22 @@ export async function checkReadiness({ db, redis }: Dependencies): Promise<Readi
   };
 }
 
-/** The `check` of graphql-yoga's `useReadinessCheck`: 200 or 503, with the details as JSON. */
-export function readinessCheck(dependencies: Dependencies) {
-  return async ({ fetchAPI }: { fetchAPI: { Response: typeof Response } }) => {
-    const readiness = await checkReadiness(dependencies);
-    return new fetchAPI.Response(JSON.stringify(readiness), {
-      status: readiness.ready ? 200 : 503,
-      headers: { "content-type": "application/json" },
-    });
+/**
+ * The Yoga plugin that answers `path` (`/ready`): 200 or 503, with the details as JSON. It looks at
+ * each request's path and nothing else (graphql-yoga's useReadinessCheck also matched every other
+ * request against a URL pattern: a few percent of the CPU time of a small query).
+ */
+export function readinessEndpoint(dependencies: Dependencies, path = "/ready"): Plugin {
+  return {
+    async onRequest({ url, fetchAPI, endResponse }) {
+      if (url.pathname !== path) return;
+      const readiness = await checkReadiness(dependencies);
+      endResponse(
+        new fetchAPI.Response(JSON.stringify(readiness), {
+          status: readiness.ready ? 200 : 503,
+          headers: { "content-type": "application/json" },
+        }),
+      );
+    },
   };
 }

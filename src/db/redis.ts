@@ -5,7 +5,8 @@
  * reconnects by itself in the background. Its `error` events go to the logger, once per outage
  * (without a listener ioredis prints non-JSON lines to standard error).
  */
-import { Redis, type RedisOptions } from "ioredis";
+import type { Redis, RedisOptions } from "ioredis";
+import { redisDriver } from "./drivers.ts";
 import { type FaultLog, TIMEOUTS, Unavailable, within } from "./faults.ts";
 import { redact } from "./target.ts";
 
@@ -26,6 +27,7 @@ const retryStrategy = (times: number) => Math.min(times * 100, 2_000);
 
 export function openRedis(url: string, log: FaultLog): RedisConnections {
   const shared: RedisOptions = { connectTimeout: TIMEOUTS.redisConnect, retryStrategy };
+  const { Redis } = redisDriver();
   const commands = new Redis(url, {
     ...shared,
     commandTimeout: TIMEOUTS.redisCommand,

@@ -7,8 +7,9 @@
  */
 
 import type Sqlite from "better-sqlite3";
-import pg from "pg";
+import type pg from "pg";
 import { BUMP_DATA_VERSION } from "./data-version.ts";
+import { pgDriver } from "./drivers.ts";
 import { giveWay, openSqliteFile, SQLITE_HANDOFF_MS } from "./sqlite.ts";
 import type { DatabaseTarget, Provider } from "./target.ts";
 
@@ -304,14 +305,15 @@ class PostgresQueries implements Sql {
 
 class PostgresClient extends PostgresQueries implements SqlClient {
   constructor(url: string) {
-    const pool = new pg.Pool({
+    const { Pool, types } = pgDriver();
+    const pool = new Pool({
       connectionString: url,
       max: 2,
       types: {
         getTypeParser: ((oid: number, format?: string) =>
           oid === TIMESTAMP_OID
             ? (text: string) => new Date(`${text.replace(" ", "T")}Z`)
-            : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
+            : types.getTypeParser(oid, format as "text")) as typeof types.getTypeParser,
       },
     });
     // A connection the server closes while it is idle or closing (a restart, an administrator,

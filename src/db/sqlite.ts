@@ -2,7 +2,8 @@
 import { mkdirSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import Sqlite from "better-sqlite3";
+import type Sqlite from "better-sqlite3";
+import { sqliteDriver } from "./drivers.ts";
 
 /**
  * How long a connection waits for another connection's write lock before failing (ms). The wait
@@ -27,7 +28,8 @@ export function openSqliteFile(
   options: { busyTimeoutMs?: number } = {},
 ): Sqlite.Database {
   mkdirSync(dirname(file), { recursive: true });
-  const db = new Sqlite(file, { timeout: options.busyTimeoutMs ?? SQLITE_BUSY_TIMEOUT_MS });
+  const Database = sqliteDriver();
+  const db = new Database(file, { timeout: options.busyTimeoutMs ?? SQLITE_BUSY_TIMEOUT_MS });
   for (const pragma of SQLITE_PRAGMAS) db.pragma(pragma);
   return db;
 }

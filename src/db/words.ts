@@ -15,6 +15,12 @@ import type { Sql, SqlClient } from "./sql.ts";
 export const WORD_RULE_VERSION = "1";
 const SETTING = "wordRule";
 
+/**
+ * The stored word rule, as one statement without parameters (it is sent with others, in one round
+ * trip, by the start-up check of src/db/client.ts).
+ */
+export const STORED_WORD_RULE_SQL = `SELECT "value" FROM "Setting" WHERE "key" = '${SETTING}'`;
+
 /** Any constant: the key of the PostgreSQL advisory lock that serialises writers of papers. */
 export const WRITE_LOCK = 727_370_412;
 

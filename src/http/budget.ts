@@ -13,12 +13,13 @@
  * An answer of the response cache is charged the fixed cost of a request (`chargeHit`).
  */
 import { isIP } from "node:net";
+import type { DocumentNode } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { Redis } from "ioredis";
 import { COSTS } from "../graphql/builder.ts";
 import type { Context } from "../graphql/context.ts";
 import { type RateLimitStatus, reportRateLimit } from "../graphql/types/rate-limit.ts";
-import { operationCost } from "./cost.ts";
+import { type Cost, operationCost } from "./cost.ts";
 import { BudgetExceededError, QueryTooComplexError } from "./errors.ts";
 
 export interface BudgetDecision extends RateLimitStatus {
@@ -186,6 +187,10 @@ export interface QueryCostPlugin extends Plugin {
   chargeHit(request: Request, serverContext: unknown): Promise<BudgetExceededError | undefined>;
 }
 
+/** Costs remembered per document: a few sets of variables each, of a bounded size. */
+const COSTS_PER_DOCUMENT = 8;
+const COST_KEY_CHARS = 512;
+
 /** Refuses operations over the limits, and charges the rest to their client's budget. */
 export function queryCostPlugin({
   limits,
@@ -193,6 +198,36 @@ export function queryCostPlugin({
   trustProxyHops = 0,
 }: CostOptions): QueryCostPlugin {
   const decisions = new WeakMap<Request, BudgetDecision>();
+  /**
+   * Costs by parsed document, then by operation name and variables. Yoga's parser cache hands out
+   * the same document for the same query text, and a cost is a function of the document, the
+   * operation and its arguments alone (the fields' complexity functions read their arguments,
+   * never the context): the walk runs once per document and variables, not once per request.
+   * Large variables are costed without being remembered.
+   */
+  const costs = new WeakMap<DocumentNode, Map<string, Cost | undefined>>();
+  function costOf(args: Parameters<typeof check>[0]): Cost | undefined {
+    const compute = () =>
+      operationCost(
+        args.schema,
+        args.document,
+        args.operationName,
+        args.variableValues,
+        args.contextValue,
+      );
+    const key = `${args.operationName ?? ""}\n${JSON.stringify(args.variableValues ?? {})}`;
+    if (key.length > COST_KEY_CHARS) return compute();
+    let byInput = costs.get(args.document);
+    if (!byInput) {
+      byInput = new Map();
+      costs.set(args.document, byInput);
+    }
+    if (byInput.has(key)) return byInput.get(key);
+    const cost = compute();
+    if (byInput.size >= COSTS_PER_DOCUMENT) byInput.clear();
+    byInput.set(key, cost);
+    return cost;
+  }
 
   /** The refusal of an operation, or undefined when it may run. */
   async function check(args: {
@@ -203,13 +238,7 @@ export function queryCostPlugin({
     contextValue: unknown;
   }) {
     const context = args.contextValue as RequestContext;
-    const cost = operationCost(
-      args.schema,
-      args.document,
-      args.operationName,
-      args.variableValues,
-      context,
-    );
+    const cost = costOf(args);
     // No cost: no such operation, or variables that do not fit: execution refuses it unrun.
     if (!cost) return undefined;
     for (const kind of ["depth", "breadth", "complexity"] as const) {

@@ -1,8 +1,8 @@
 /**
  * The typed errors of the HTTP layer: refusals answered before GraphQL runs (a JSON body shaped
- * like a GraphQL response, with `extensions.code`), and the mapping of failures that Yoga and the
- * database report in their own words (a body over the size limit, a statement timeout) to this
- * API's codes (src/graphql/errors.ts ERROR_CODES).
+ * like a GraphQL response, with `extensions.code`), and the mapping of failures that the database
+ * reports in its own words (a statement timeout) to this API's codes (src/graphql/errors.ts
+ * ERROR_CODES).
  */
 import { GraphQLError } from "graphql";
 import type { ErrorCode } from "../graphql/errors.ts";
@@ -22,6 +22,22 @@ export function refusal(
       headers: { "content-type": "application/json; charset=utf-8", ...headers },
     },
   );
+}
+
+/** The request body is over the size limit (src/http/body-limit.ts): nothing was parsed or ran. */
+export class PayloadTooLargeError extends GraphQLError {
+  constructor() {
+    super("the request body exceeds the size limit", {
+      extensions: { code: "PAYLOAD_TOO_LARGE" satisfies ErrorCode, http: { status: 413 } },
+    });
+  }
+}
+
+/** A request HTTP itself finds malformed (as Yoga reports those: `BAD_REQUEST`, HTTP 400). */
+export class BadRequestError extends GraphQLError {
+  constructor(message: string) {
+    super(message, { extensions: { code: "BAD_REQUEST", http: { status: 400 } } });
+  }
 }
 
 /** The operation is over a depth, breadth or cost limit, or its SQL ran past the statement timeout. */
@@ -74,15 +90,6 @@ function isStatementTimeout(error: unknown): boolean {
 export function typedError(error: unknown, statementTimeoutMs?: number): GraphQLError | undefined {
   const graphqlError = error instanceof GraphQLError ? error : undefined;
   const original = graphqlError?.originalError ?? error;
-  // Yoga's own check of the body size (maxRequestBodySize) reads the bytes as they come, whatever
-  // the transfer encoding, and stops at the limit. Its error is renamed in place: Yoga logs every
-  // error that masking replaces, and a client's oversized body is not the server's error.
-  if (graphqlError?.extensions?.code === "REQUEST_ENTITY_TOO_LARGE") {
-    graphqlError.message = "the request body exceeds the size limit";
-    (graphqlError.extensions as Record<string, unknown>).code =
-      "PAYLOAD_TOO_LARGE" satisfies ErrorCode;
-    return graphqlError;
-  }
   if (isStatementTimeout(original)) {
     const typed = new QueryTooComplexError(
       "time",

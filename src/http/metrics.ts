@@ -6,7 +6,9 @@
  * codes and GraphQL's own, else `OTHER`). Operation names are the client's words: the first
  * OPERATION_NAMES distinct names seen keep their own label (cut at 40 characters), every later one
  * counts as `other`. Nothing is computed per request beyond a few counters: no walk of the document
- * (the Prometheus plugin looked for deprecated fields in every operation).
+ * (the Prometheus plugin looked for deprecated fields in every operation); an operation's type and
+ * name are found once per parsed document, which Yoga's parser cache hands out again for the same
+ * query text.
  *
  * /metrics shows what clients ask and how the server is doing, so it is never public: it is
  * served behind a token (METRICS_TOKEN) and/or on a port of its own (METRICS_PORT).
@@ -37,6 +39,11 @@ export interface Metrics {
   plugin: Plugin;
   /** A scrape: the metrics, or a refusal when a token is required and not given. */
   scrape(authorization: string | null): Promise<Scrape>;
+}
+
+interface Operation {
+  type: string;
+  name: string | undefined;
 }
 
 interface Scrape {
@@ -85,22 +92,38 @@ export function createMetrics(options: { token?: string } = {}): Metrics {
   };
   const started = new WeakMap<Request, number>();
   const operationTypes = new WeakMap<Request, string>();
+  /** Per parsed document, per operation name asked for: the operation's type and name. */
+  const operationsOf = new WeakMap<DocumentNode, Map<string, Operation>>();
+  const operationOf = (document: DocumentNode, operationName: string | null | undefined) => {
+    let byName = operationsOf.get(document);
+    if (!byName) {
+      byName = new Map();
+      operationsOf.set(document, byName);
+    }
+    const key = operationName ?? "";
+    let operation = byName.get(key);
+    if (!operation) {
+      const definition = getOperationAST(document, operationName);
+      operation = { type: definition?.operation ?? "unknown", name: definition?.name?.value };
+      byName.set(key, operation);
+    }
+    return operation;
+  };
 
   const plugin: Plugin = {
     onRequest({ request }) {
       started.set(request, performance.now());
     },
     onExecute({ args }) {
-      const operation = getOperationAST(args.document as DocumentNode, args.operationName);
-      const type = operation?.operation ?? "unknown";
+      const operation = operationOf(args.document as DocumentNode, args.operationName);
       const request = (args.contextValue as { request?: Request }).request;
-      if (request) operationTypes.set(request, type);
+      if (request) operationTypes.set(request, operation.type);
       return {
         onExecuteDone({ result }) {
           const failed = "errors" in result && (result.errors?.length ?? 0) > 0;
           operations.inc({
-            operation_type: type,
-            operation: operationLabel(operation?.name?.value),
+            operation_type: operation.type,
+            operation: operationLabel(operation.name),
             outcome: failed ? "error" : "ok",
           });
         },

@@ -1,4 +1,7 @@
-/** Starts `src/main.ts` in its own process, as `npm start` does, and waits for its URL. */
+/**
+ * Starts the server in its own process and waits for its URL: `src/main.ts` under tsx (no build
+ * needed), or another command that runs it (`npm start`, the compiled `dist/main.js`).
+ */
 import { type ChildProcess, spawn } from "node:child_process";
 
 export interface ServerProcess {
@@ -19,13 +22,16 @@ export interface StartOptions {
   signal?: AbortSignal;
   /** The checkout to run (its `src/main.ts`); this one by default. */
   cwd?: string;
+  /** What to run instead of `src/main.ts` under tsx, e.g. `["npm", "start"]`. */
+  command?: [string, ...string[]];
 }
 
 export function startServerProcess(
   env: Record<string, string>,
   options: StartOptions = {},
 ): ServerProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+  const [file, ...args] = options.command ?? [process.execPath, "--import", "tsx", "src/main.ts"];
+  const child = spawn(file, args, {
     env: { ...process.env, PORT: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
     ...(options.cwd ? { cwd: options.cwd } : {}),
