@@ -77,10 +77,16 @@ export class BudgetExceededError extends GraphQLError {
   }
 }
 
-/** PostgreSQL's "canceling statement due to statement timeout", as Prisma's adapter reports it. */
+/**
+ * PostgreSQL's "canceling statement due to statement timeout", as Prisma's adapter reports it or
+ * as pg does (the read path's own statements, src/db/reader.ts).
+ */
 function isStatementTimeout(error: unknown): boolean {
   const meta = (error as { meta?: { driverAdapterError?: { cause?: { code?: string } } } }).meta;
-  return meta?.driverAdapterError?.cause?.code === "57014";
+  return (
+    meta?.driverAdapterError?.cause?.code === "57014" ||
+    (error as { code?: unknown } | null)?.code === "57014"
+  );
 }
 
 /**
