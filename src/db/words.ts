@@ -1,10 +1,17 @@
 /**
  * Storing the words of src/search/words.ts: a paper's search words (the FTS5 table "PaperWords"
- * on SQLite, the tsvector column "searchVector" on PostgreSQL), its title key and its authors'
- * name keys. The ingest job writes them with each paper; `reindexWords` rewrites every row when
+ * on SQLite, the tsvector column "searchVector" on PostgreSQL, with the vocabulary "SearchWord"),
+ * its title key and its authors' name keys. The ingest job writes them with each paper; `reindexWords` rewrites every row when
  * the word rule has changed since they were written (the "wordRule" setting says which rule).
  */
-import { ftsText, nameKey, paperWords, titleKey, tsvectorLiteral } from "../search/documents.ts";
+import {
+  ftsText,
+  indexedWords,
+  nameKey,
+  paperWords,
+  titleKey,
+  tsvectorLiteral,
+} from "../search/documents.ts";
 import type { Sql, SqlClient } from "./sql.ts";
 
 /**
@@ -39,10 +46,17 @@ export async function writePaperWords(sql: Sql, papers: PaperText[]): Promise<vo
     }
     return;
   }
+  const docs = papers.map((p) => paperWords(p.title, p.abstract));
   await sql.execute(
     `UPDATE "Paper" AS p SET "searchVector" = u."vector"
      FROM unnest(?::int[], ?::tsvector[]) AS u("id", "vector") WHERE p."id" = u."id"`,
-    [papers.map((p) => p.id), papers.map((p) => tsvectorLiteral(paperWords(p.title, p.abstract)))],
+    [papers.map((p) => p.id), docs.map(tsvectorLiteral)],
+  );
+  // Every word ever indexed, never removed (src/search/query.ts: a superset is what it needs).
+  const words = new Set(docs.flatMap(indexedWords));
+  await sql.execute(
+    `INSERT INTO "SearchWord" ("word") SELECT unnest(?::text[]) ON CONFLICT DO NOTHING`,
+    [[...words]],
   );
 }
 

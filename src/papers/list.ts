@@ -14,7 +14,14 @@
 import { createHash } from "node:crypto";
 import type { Db } from "../db/client.ts";
 import type { Provider } from "../db/target.ts";
-import { matchExpression, nameKey, SearchSyntaxError, searchTerms } from "../search/documents.ts";
+import { nameKey, SearchSyntaxError, searchTerms } from "../search/documents.ts";
+import {
+  addSearch,
+  querySearch,
+  resolveMatch,
+  type SearchShape,
+  searchOnlyCount,
+} from "../search/query.ts";
 import { ArgumentError } from "./errors.ts";
 
 export type PaperOrderField = "UPVOTES" | "PUBLISHED_AT" | "DAY" | "TRENDING" | "RELEVANCE";
@@ -121,10 +128,29 @@ const FEW_AUTHORS = 64;
 /** What a filter needs from the database before its query is built. */
 interface Resolved {
   authorIds?: number[];
+  /** The search's match expression (src/search/query.ts). */
+  match?: string;
 }
 
 async function resolveFilter(db: Db, provider: Provider, filter: PaperFilter): Promise<Resolved> {
-  return filter.author ? { authorIds: await authorsNamed(db, provider, filter.author) } : {};
+  const resolved: Resolved = {};
+  if (filter.search) resolved.match = await resolveMatch(db, provider, terms(filter.search));
+  if (filter.author) resolved.authorIds = await authorsNamed(db, provider, filter.author);
+  return resolved;
+}
+
+/**
+ * How the search joins the query: a page by relevance (read in `relevance`), a page in another
+ * order, or a count, whose other filters read only columns of SQLite's narrow id index or not.
+ */
+function searchShape(
+  filter: PaperFilter,
+  shape: "page" | "count",
+  relevance: Direction | undefined,
+): SearchShape {
+  if (relevance) return { kind: "relevance", dir: relevance };
+  if (shape === "page") return { kind: "page" };
+  return { kind: "count", narrow: filter.hasCode == null && !filter.arxivIds };
 }
 
 function applyFilter(
@@ -132,20 +158,12 @@ function applyFilter(
   filter: PaperFilter,
   resolved: Resolved,
   shape: "page" | "count" = "count",
+  relevance?: Direction,
 ): void {
-  // The search goes first: its placeholder is in the FROM clause, and SQLite numbers `?` in the
-  // order they appear in the text.
-  if (filter.search) {
-    const match = matchExpression(q.provider, terms(filter.search));
-    if (q.provider === "sqlite") {
-      q.from += ` JOIN (SELECT "rowid" AS "id", -bm25("PaperWords", 10.0, 1.0) AS "rank"
-        FROM "PaperWords" WHERE "PaperWords" MATCH ${q.p(match)}) s ON s."id" = p."id"`;
-      q.relevance = 's."rank"';
-    } else {
-      const tsquery = `${q.p(match)}::tsquery`;
-      q.where.push(`p."searchVector" @@ ${tsquery}`);
-      q.relevance = `ts_rank(p."searchVector", ${tsquery})`;
-    }
+  // The search goes first: its placeholder may be in the FROM clause, and SQLite numbers `?` in
+  // the order they appear in the text.
+  if (resolved.match) {
+    addSearch(q, resolved.match, searchShape(filter, shape, relevance));
   }
   if (filter.dayFrom || filter.dayTo) {
     const range = [
@@ -317,7 +335,7 @@ export async function listPapers(
   const rows: { id: number | bigint; key: unknown }[] = [];
   for (let i = first; i < segments.length && rows.length <= size; i++) {
     const q = new Query(provider);
-    applyFilter(q, filter, resolved, "page");
+    applyFilter(q, filter, resolved, "page", field === "RELEVANCE" ? dir : undefined);
     const key = field === "RELEVANCE" ? (q.relevance as string) : order.key;
     const atCursor = cursor && i === first;
     let orderBy: string;
@@ -336,7 +354,9 @@ export async function listPapers(
       ${q.where.length ? `WHERE ${q.where.join(" AND ")}` : ""}
       ORDER BY ${orderBy} LIMIT ${size + 1 - rows.length}`;
     rows.push(
-      ...(await db.$queryRawUnsafe<{ id: number | bigint; key: unknown }[]>(sql, ...q.params)),
+      ...(field === "RELEVANCE"
+        ? await querySearch<{ id: number | bigint; key: unknown }>(db, provider, sql, q.params)
+        : await db.$queryRawUnsafe<{ id: number | bigint; key: unknown }[]>(sql, ...q.params)),
     );
   }
   const more = rows.length > size;
@@ -380,10 +400,16 @@ export async function countPapers(
     );
     return Number(rows[0]?.n ?? 0);
   }
+  if (resolved.match && others.every(([k]) => k === "search") && !resolved.authorIds) {
+    // A search alone: the engine's match list, without a join.
+    const [sql, params] = searchOnlyCount(provider, resolved.match);
+    const rows = await querySearch<{ n: number | bigint }>(db, provider, sql, params);
+    return Number(rows[0]?.n ?? 0);
+  }
   applyFilter(q, filter, resolved);
-  const rows = await db.$queryRawUnsafe<{ n: number | bigint }[]>(
-    `SELECT count(*) AS "n" ${q.from} ${q.where.length ? `WHERE ${q.where.join(" AND ")}` : ""}`,
-    ...q.params,
-  );
+  const sql = `SELECT count(*) AS "n" ${q.from} ${q.where.length ? `WHERE ${q.where.join(" AND ")}` : ""}`;
+  const rows = resolved.match
+    ? await querySearch<{ n: number | bigint }>(db, provider, sql, q.params)
+    : await db.$queryRawUnsafe<{ n: number | bigint }[]>(sql, ...q.params);
   return Number(rows[0]?.n ?? 0);
 }
