@@ -9,6 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { random } from "../bench/generate.ts";
+import { upgradeDatabase } from "../src/db/client.ts";
 import type { Provider } from "../src/db/target.ts";
 import {
   countPapers,
@@ -18,7 +19,8 @@ import {
   type PaperOrderField,
 } from "../src/papers/list.ts";
 import { matchExpression, searchTerms } from "../src/search/documents.ts";
-import { resolveMatch } from "../src/search/query.ts";
+import { relevancePaths, resolveSearch } from "../src/search/query.ts";
+import { rankBound } from "../src/search/rank.ts";
 import { fold, plainLatex, words } from "../src/search/words.ts";
 import type { Server } from "../src/server.ts";
 import { post, serverFor } from "./support/api.ts";
@@ -432,28 +434,33 @@ describe("folding and LaTeX (the parts the oracle shares)", () => {
 // plain plan they replace: every match joined to its paper, ranked with each term's last word as
 // a prefix, then sorted. Same papers, same order, same ranks to the last bit, same counts.
 
-/** Words in most abstracts and many titles, words in some, rare ones, and prefixes of others. */
-const COMMON = ["diffusion", "model", "learning", "data"];
-const MEDIUM = ["graph", "agent", "reward", "vision", "token", "memory", "models", "modeling"];
-const RARE = Array.from({ length: 60 }, (_, i) => `quark${i}`);
-const OTHERS = ["transformer", "transfer", "robust", "sparse", "latent", "video", "audio"];
+/**
+ * Words in most abstracts and many titles (as the benchmark's: each about twice an abstract),
+ * words in some, rare ones, and words that start others.
+ */
+const COMMON = [
+  ..."diffusion model learning data graph agent reward vision token memory".split(" "),
+  ..."transformer transfer robust sparse latent video audio code math policy".split(" "),
+];
+const MEDIUM = ["models", "modeling", "alignment", "retrieval", "scaling", "benchmark"];
+const RARE = Array.from({ length: 200 }, (_, i) => `quark${i}`);
 
 function plansCorpus(papers: number) {
   const rand = random(7);
   const pick = (list: string[]) => list[Math.floor(rand() * list.length)] as string;
   const word = () => {
     const r = rand();
-    if (r < 0.3) return pick(COMMON);
-    if (r < 0.5) return pick(MEDIUM);
-    if (r < 0.6) return pick(RARE);
-    return pick(OTHERS);
+    if (r < 0.5) return pick(COMMON);
+    if (r < 0.6) return pick(MEDIUM);
+    return pick(RARE);
   };
   const text = (n: number) => Array.from({ length: n }, word).join(" ");
   const days: Record<string, unknown[]> = {};
   for (let i = 0; i < papers; i++) {
     const date = `2025-01-${String(10 + (i % 12)).padStart(2, "0")}`;
-    const title = `${text(2 + Math.floor(rand() * 6))} ${i}`;
-    const abstract = text(10 + Math.floor(rand() * 60));
+    const title = `${text(3 + Math.floor(rand() * 6))} ${i}`;
+    // Some short papers (fewer than 100 words: src/search/rank.ts treats them apart).
+    const abstract = text(rand() < 0.1 ? 20 : 60 + Math.floor(rand() * 120));
     const day = days[date] ?? [];
     days[date] = day;
     day.push({
@@ -470,9 +477,37 @@ function plansCorpus(papers: number) {
       publishedAt: `${date}T08:00:00.000Z`,
     });
   }
-  return Object.fromEntries(
-    Object.entries(days).map(([date, items]) => [`${date}.json`, JSON.stringify(items)]),
-  );
+  // Papers at the edges of src/search/rank.ts's bounds: abstracts pairing two words closely k
+  // times, or repeating words just under the rank-word count, at about the short-paper length.
+  const edges: { title: string; abstract: string }[] = [];
+  const rare = (n: number) => Array.from({ length: n }, () => pick(RARE)).join(" ");
+  for (let k = 0; k <= 8; k++) {
+    edges.push({ title: rare(5), abstract: `${"diffusion graph ".repeat(k)}${rare(95 - 2 * k)}` });
+    edges.push({ title: rare(5), abstract: `${rare(95 - 2 * k)} ${"graph agent ".repeat(k)}` });
+  }
+  for (const length of [94, 95, 96, 120]) {
+    const spread = Array.from({ length }, (_, i) =>
+      i % 20 === 0 ? "diffusion" : i % 20 === 10 ? "graph" : pick(RARE),
+    );
+    edges.push({ title: rare(5), abstract: spread.join(" ") });
+  }
+  edges.push({ title: "diffusion", abstract: "graph" });
+  const day = edges.map(({ title, abstract }, i) => ({
+    paper: {
+      id: `2502.${String(10001 + i)}`,
+      title,
+      summary: abstract,
+      upvotes: 30,
+      publishedAt: "2025-02-01T10:00:00.000Z",
+      authors: [{ _id: `e${i}`, name: "Edge Case", hidden: false }],
+    },
+    title,
+    publishedAt: "2025-02-02T08:00:00.000Z",
+  }));
+  return Object.fromEntries([
+    ...Object.entries(days).map(([date, items]) => [`${date}.json`, JSON.stringify(items)]),
+    ["2025-02-02.json", JSON.stringify(day)],
+  ]);
 }
 
 const PLAN_SEARCHES = [
@@ -482,6 +517,9 @@ const PLAN_SEARCHES = [
   "learning data diffusion",
   "models",
   "graph reward",
+  "diffusion graph",
+  "graph agent",
+  "agent",
   "quark3 model",
   "trans",
   "diffus",
@@ -559,12 +597,15 @@ async function walkPlan(
   field: PaperOrderField,
   direction: Direction,
   way: "forward" | "backward",
+  size = 23,
+  pages = 100,
 ): Promise<{ id: number; key: unknown }[]> {
   const provider = database.target.provider;
   const found: { id: number; key: unknown }[] = [];
   let cursor: string | null = null;
-  for (let guard = 0; guard < 100; guard++) {
-    const args = way === "forward" ? { first: 23, after: cursor } : { last: 23, before: cursor };
+  for (let n = 0; n < pages; n++) {
+    const args =
+      way === "forward" ? { first: size, after: cursor } : { last: size, before: cursor };
     const page = await listPapers(database.db, provider, filter, field, direction, args);
     const rows = page.ids.map((id, i) => ({
       id,
@@ -576,6 +617,7 @@ async function walkPlan(
     if (!more) return found;
     cursor = (way === "forward" ? page.cursors.at(-1) : page.cursors[0]) as string;
   }
+  if (pages < 100) return found;
   throw new Error("more than 100 pages");
 }
 
@@ -599,6 +641,7 @@ describe("search plans return what the plain plan returns, on every engine", () 
     it(`${provider}: the same papers, order, ranks and counts`, async () => {
       const database = databases.find((d) => d.target.provider === provider) as TestDatabase;
       let compared = 0;
+      const paths = { ...relevancePaths };
       for (const search of PLAN_SEARCHES) {
         for (const extra of PLAN_FILTERS) {
           const filter = { ...extra, search };
@@ -623,20 +666,104 @@ describe("search plans return what the plain plan returns, on every engine", () 
                 backward.map((r) => r.id),
                 label,
               ).toEqual(expected.map((r) => r.id));
+              // Short pages from the top: the ones src/search/rank.ts can certify.
+              const top = await walkPlan(database, filter, field, direction, "forward", 4, 3);
+              expect(top, label).toEqual(expected.slice(0, top.length));
             }
             compared += expected.length;
           }
         }
       }
-      // The corpus is broad enough that the comparison means something.
+      // The corpus is broad enough that the comparison means something, and relevance pages
+      // took both paths: certified from their rank candidates, and ranked in full.
       expect(compared).toBeGreaterThan(10_000);
+      const certified = relevancePaths.certified - paths.certified;
+      const full = relevancePaths.full - paths.full;
+      expect(certified).toBeGreaterThan(20);
+      expect(full).toBeGreaterThan(20);
     });
   }
+
+  it("ranks no paper outside a search's rank candidates above the bound", async () => {
+    for (const database of databases) {
+      const { db, target } = database;
+      const provider = target.provider;
+      for (const search of ["diffusion graph", "graph agent", "diffusion", "agent", "data code"]) {
+        const { rankable } = await resolveSearch(db, provider, searchTerms(search));
+        expect(rankable, search).not.toBeNull();
+        const words = rankable as string[];
+        const bound = await rankBound(db, provider, words);
+        const ranked = await plainPlan(database, search, {}, "RELEVANCE", "DESC");
+        const candidates = new Set(
+          (provider === "sqlite"
+            ? await db.$queryRawUnsafe<{ id: number }[]>(
+                `SELECT "rowid" AS "id" FROM "PaperRankWords" WHERE "PaperRankWords" MATCH ?`,
+                `(${words.map((w) => `"${w}"`).join(" AND ")}) OR "\u00a4short"`,
+              )
+            : await db.$queryRawUnsafe<{ id: number }[]>(
+                `SELECT "id" FROM "Paper" WHERE "rankWords" @@ $1::tsquery`,
+                words.map((w) => `'${w}'`).join(" & "),
+              )
+          ).map((r) => Number(r.id)),
+        );
+        const outside = ranked.filter((r) => !candidates.has(r.id));
+        expect(outside.length, search).toBeGreaterThan(0);
+        const highest = Math.max(...outside.map((r) => Number(r.key)));
+        expect(highest, `${provider} ${search}`).toBeLessThan(bound);
+        // The bound is of use: the best papers rank above it.
+        expect(Number(ranked[0]?.key), `${provider} ${search}`).toBeGreaterThan(bound);
+      }
+    }
+  });
+
+  it("certifies no page until every paper's rank words are written; writing them ranks nothing anew", async () => {
+    for (const database of databases) {
+      const { db, target } = database;
+      const provider = target.provider;
+      const search = "diffusion graph";
+      const before = await plainPlan(database, search, {}, "RELEVANCE", "DESC");
+      const statistics = () =>
+        provider === "sqlite"
+          ? db.$queryRawUnsafe(`SELECT "block" FROM "PaperWords_data" WHERE "id" = 1`)
+          : Promise.resolve(null);
+      const stored = await statistics();
+      // A database from before the rank words: none written, no setting.
+      if (provider === "sqlite") {
+        await db.$executeRawUnsafe(
+          `INSERT INTO "PaperRankWords" ("PaperRankWords") VALUES ('delete-all')`,
+        );
+      } else {
+        await db.$executeRawUnsafe(`UPDATE "Paper" SET "rankWords" = NULL`);
+      }
+      await db.$executeRawUnsafe(`DELETE FROM "Setting" WHERE "key" = 'rankWords'`);
+      const page = async () => {
+        const paths = { ...relevancePaths };
+        const rows = await walkPlan(database, { search }, "RELEVANCE", "DESC", "forward", 4, 1);
+        expect(rows).toEqual(before.slice(0, 4));
+        return relevancePaths.certified - paths.certified;
+      };
+      expect(await page()).toBe(0);
+      // Upgrading writes them (and nothing else): the ranks are the same, and pages certified.
+      await upgradeDatabase(target);
+      expect(await plainPlan(database, search, {}, "RELEVANCE", "DESC")).toEqual(before);
+      expect(await statistics()).toEqual(stored);
+      expect(await page()).toBe(1);
+      if (provider === "postgresql") {
+        // A paper with search words and no rank words (an older writer's): never certified.
+        await db.$executeRawUnsafe(`UPDATE "Paper" SET "rankWords" = NULL WHERE "id" = 1`);
+        expect(await page()).toBe(0);
+        await db.$executeRawUnsafe(`DELETE FROM "Setting" WHERE "key" = 'rankWords'`);
+        await upgradeDatabase(target);
+        expect(await page()).toBe(1);
+      }
+    }
+  });
 
   it("asks for a term's last word as a word only while no longer word is indexed", async () => {
     for (const database of databases) {
       const provider = database.target.provider;
-      const match = (search: string) => resolveMatch(database.db, provider, searchTerms(search));
+      const match = async (search: string) =>
+        (await resolveSearch(database.db, provider, searchTerms(search))).match;
       const sqlite = provider === "sqlite";
       expect(await match("Diffusion graph")).toBe(
         sqlite ? '"diffusion" AND "graph"' : "'diffusion' & 'graph'",

@@ -17,8 +17,10 @@ import type { Provider } from "../db/target.ts";
 import { nameKey, SearchSyntaxError, searchTerms } from "../search/documents.ts";
 import {
   addSearch,
+  queryRelevance,
   querySearch,
-  resolveMatch,
+  type ResolvedSearch,
+  resolveSearch,
   type SearchShape,
   searchOnlyCount,
 } from "../search/query.ts";
@@ -128,13 +130,13 @@ const FEW_AUTHORS = 64;
 /** What a filter needs from the database before its query is built. */
 interface Resolved {
   authorIds?: number[];
-  /** The search's match expression (src/search/query.ts). */
-  match?: string;
+  /** The search, resolved against the index (src/search/query.ts). */
+  search?: ResolvedSearch;
 }
 
 async function resolveFilter(db: Db, provider: Provider, filter: PaperFilter): Promise<Resolved> {
   const resolved: Resolved = {};
-  if (filter.search) resolved.match = await resolveMatch(db, provider, terms(filter.search));
+  if (filter.search) resolved.search = await resolveSearch(db, provider, terms(filter.search));
   if (filter.author) resolved.authorIds = await authorsNamed(db, provider, filter.author);
   return resolved;
 }
@@ -162,8 +164,8 @@ function applyFilter(
 ): void {
   // The search goes first: its placeholder may be in the FROM clause, and SQLite numbers `?` in
   // the order they appear in the text.
-  if (resolved.match) {
-    addSearch(q, resolved.match, searchShape(filter, shape, relevance));
+  if (resolved.search) {
+    addSearch(q, resolved.search.match, searchShape(filter, shape, relevance));
   }
   if (filter.dayFrom || filter.dayTo) {
     const range = [
@@ -350,12 +352,21 @@ export async function listPapers(
       if (atCursor) q.where.push(`p."id" ${cmp} ${q.p(cursor[1])}`);
       orderBy = `p."id" ${dir}`;
     }
+    const limit = size + 1 - rows.length;
     const sql = `SELECT p."id" AS "id", ${key} AS "key" ${q.from}
       ${q.where.length ? `WHERE ${q.where.join(" AND ")}` : ""}
-      ORDER BY ${orderBy} LIMIT ${size + 1 - rows.length}`;
+      ORDER BY ${orderBy} LIMIT ${limit}`;
     rows.push(
-      ...(field === "RELEVANCE"
-        ? await querySearch<{ id: number | bigint; key: unknown }>(db, provider, sql, q.params)
+      ...(field === "RELEVANCE" && resolved.search
+        ? await queryRelevance<{ id: number | bigint; key: unknown }>(
+            db,
+            provider,
+            sql,
+            q.params,
+            resolved.search,
+            limit,
+            dir,
+          )
         : await db.$queryRawUnsafe<{ id: number | bigint; key: unknown }[]>(sql, ...q.params)),
     );
   }
@@ -400,15 +411,15 @@ export async function countPapers(
     );
     return Number(rows[0]?.n ?? 0);
   }
-  if (resolved.match && others.every(([k]) => k === "search") && !resolved.authorIds) {
+  if (resolved.search && others.every(([k]) => k === "search") && !resolved.authorIds) {
     // A search alone: the engine's match list, without a join.
-    const [sql, params] = searchOnlyCount(provider, resolved.match);
+    const [sql, params] = searchOnlyCount(provider, resolved.search.match);
     const rows = await querySearch<{ n: number | bigint }>(db, provider, sql, params);
     return Number(rows[0]?.n ?? 0);
   }
   applyFilter(q, filter, resolved);
   const sql = `SELECT count(*) AS "n" ${q.from} ${q.where.length ? `WHERE ${q.where.join(" AND ")}` : ""}`;
-  const rows = resolved.match
+  const rows = resolved.search
     ? await querySearch<{ n: number | bigint }>(db, provider, sql, q.params)
     : await db.$queryRawUnsafe<{ n: number | bigint }[]>(sql, ...q.params);
   return Number(rows[0]?.n ?? 0);

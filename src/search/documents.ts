@@ -24,7 +24,7 @@ const MAX_POSITION = 16_383;
  * Not a letter or a digit, so no search can ask for it; non-ASCII, so FTS5's ascii tokenizer
  * keeps it as a word.
  */
-const FILLER = "\u00a4";
+export const FILLER = "\u00a4";
 
 /** The words of a paper as both engines index them. */
 export interface PaperWords {
@@ -72,7 +72,8 @@ export function ftsText(list: string[]): string {
   return list.join(" ");
 }
 
-const quoteLexeme = (word: string) => `'${word.replace(/['\\]/g, (c) => `\\${c}`)}'`;
+/** A word as a tsvector or tsquery literal quotes it. */
+export const quoteLexeme = (word: string) => `'${word.replace(/['\\]/g, (c) => `\\${c}`)}'`;
 
 /**
  * PostgreSQL: the "searchVector" tsvector as a literal: every word with its positions, title

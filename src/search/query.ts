@@ -25,7 +25,15 @@
  */
 import type { Db } from "../db/client.ts";
 import type { Provider } from "../db/target.ts";
-import { matchExpression } from "./documents.ts";
+import { matchExpression, quoteLexeme } from "./documents.ts";
+import { rankableWords, rankBound, SHORT } from "./rank.ts";
+
+/** A search resolved against the index: its match expression, and what src/search/rank.ts needs. */
+export interface ResolvedSearch {
+  match: string;
+  /** The query words a relevance page may be certified for (src/search/rank.ts), or null. */
+  rankable: string[] | null;
+}
 
 /** The parts of a paper query (src/papers/list.ts) a search adds to. */
 export interface SearchQuery {
@@ -62,7 +70,11 @@ const LONGER_TO = "\u{10FFFF}";
  * (src/db/words.ts adds a paper's words with its vector, and never removes any), a superset of the
  * indexed ones, so a word it calls exact is.
  */
-export async function resolveMatch(db: Db, provider: Provider, terms: string[][]): Promise<string> {
+export async function resolveSearch(
+  db: Db,
+  provider: Provider,
+  terms: string[][],
+): Promise<ResolvedSearch> {
   const lastWords = [...new Set(terms.map((term) => term[term.length - 1] as string))];
   const params: string[] = [];
   const p = (value: string) => {
@@ -81,18 +93,23 @@ export async function resolveMatch(db: Db, provider: Provider, terms: string[][]
     ...params,
   );
   const longer = new Set(rows.map((row) => lastWords[Number(row.i)]));
-  return matchExpression(
-    provider,
-    terms,
-    terms.map((term) => !longer.has(term[term.length - 1] as string)),
-  );
+  const exact = terms.map((term) => !longer.has(term[term.length - 1] as string));
+  return {
+    match: matchExpression(provider, terms, exact),
+    rankable: rankableWords(provider, terms, exact),
+  };
 }
+
+/** Where a relevance page's SQL takes the restriction to rank candidates (src/search/rank.ts). */
+const CANDIDATES = "/*candidates*/";
 
 /** Adds a search (its resolved match expression) to a query of papers `p`. */
 export function addSearch(q: SearchQuery, match: string, shape: SearchShape): void {
   if (q.provider === "postgresql") {
     const tsquery = `${q.p(match)}::tsquery`;
-    q.where.push(`p."searchVector" @@ ${tsquery}`);
+    q.where.push(
+      `p."searchVector" @@ ${tsquery}${shape.kind === "relevance" ? ` ${CANDIDATES}` : ""}`,
+    );
     if (shape.kind === "relevance") q.relevance = `ts_rank(p."searchVector", ${tsquery})`;
     return;
   }
@@ -101,7 +118,7 @@ export function addSearch(q: SearchQuery, match: string, shape: SearchShape): vo
       // `LIMIT -1` keeps the subquery a co-routine in rank order (unflattened), so the outer query
       // reads papers only until its page is full. Its order is the page's: rank, then id.
       q.from = `FROM (SELECT "rowid" AS "id", -bm25("PaperWords", 10.0, 1.0) AS "rank"
-          FROM "PaperWords" WHERE "PaperWords" MATCH ${q.p(match)}
+          FROM "PaperWords" WHERE "PaperWords" MATCH ${q.p(match)} ${CANDIDATES}
           ORDER BY 2 ${shape.dir}, 1 ${shape.dir} LIMIT -1) s
         CROSS JOIN "Paper" p ON p."id" = s."id"`;
       q.relevance = 's."rank"';
@@ -140,6 +157,75 @@ export async function querySearch<T>(
     await tx.$executeRawUnsafe("SET LOCAL enable_seqscan = off");
     return tx.$queryRawUnsafe<T[]>(sql, ...params);
   });
+}
+
+/** How often relevance pages were certified from their candidates, or ranked every match. */
+export const relevancePaths = { certified: 0, full: 0 };
+
+/**
+ * Runs a relevance page (`limit` rows of `sql`, built by src/papers/list.ts with addSearch's
+ * relevance shape, read in `dir`): first over the rank candidates only when src/search/rank.ts
+ * can certify the result, else over every match.
+ */
+export async function queryRelevance<T extends { key: unknown }>(
+  db: Db,
+  provider: Provider,
+  sql: string,
+  params: unknown[],
+  search: ResolvedSearch,
+  limit: number,
+  dir: "ASC" | "DESC",
+): Promise<T[]> {
+  const full = () => querySearch<T>(db, provider, sql.replace(CANDIDATES, ""), params);
+  const words = search.rankable;
+  if (!words || dir !== "DESC") return full();
+  const version = () => dataVersion(db, provider);
+  const before = await version();
+  const [restricted, restrictedParams] = withCandidates(provider, sql, params, words);
+  const rows = await querySearch<T>(db, provider, restricted, restrictedParams);
+  // The last row (the next page's first) ranks above any paper outside the candidates.
+  const last = rows[limit - 1];
+  if (last && Number(last.key) > (await rankBound(db, provider, words))) {
+    // SQLite: the statistics were read by separate statements; none changed in between.
+    if ((await version()) === before) {
+      relevancePaths.certified++;
+      return rows;
+    }
+  }
+  relevancePaths.full++;
+  return full();
+}
+
+/** The relevance page's SQL and parameters restricted to the papers with every word as a rank word. */
+function withCandidates(
+  provider: Provider,
+  sql: string,
+  params: unknown[],
+  words: string[],
+): [string, unknown[]] {
+  if (provider === "sqlite") {
+    // The placeholder follows the search's own, the first of the statement.
+    const words_ = words.map((w) => `"${w}"`).join(" AND ");
+    return [
+      sql.replace(
+        CANDIDATES,
+        `AND +"rowid" IN (SELECT "rowid" FROM "PaperRankWords" WHERE "PaperRankWords" MATCH ?)`,
+      ),
+      [params[0], `(${words_}) OR "${SHORT}"`, ...params.slice(1)],
+    ];
+  }
+  return [
+    sql.replace(CANDIDATES, `AND p."rankWords" @@ $${params.length + 1}::tsquery`),
+    [...params, words.map(quoteLexeme).join(" & ")],
+  ];
+}
+
+/** SQLite: changes whenever another connection commits (PRAGMA data_version). */
+async function dataVersion(db: Db, provider: Provider): Promise<number> {
+  if (provider !== "sqlite") return 0;
+  const [row] =
+    await db.$queryRawUnsafe<{ data_version: number | bigint }[]>("PRAGMA data_version");
+  return Number(row?.data_version);
 }
 
 /** SQLite: the papers' filter columns keyed by id (prisma/models.prisma). */
