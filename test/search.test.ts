@@ -8,7 +8,19 @@
  * and `plainLatex`, whose own behaviour the unit tests at the end pin down with examples.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { random } from "../bench/generate.ts";
+import { upgradeDatabase } from "../src/db/client.ts";
 import type { Provider } from "../src/db/target.ts";
+import {
+  countPapers,
+  type Direction,
+  listPapers,
+  type PaperFilter,
+  type PaperOrderField,
+} from "../src/papers/list.ts";
+import { matchExpression, searchTerms } from "../src/search/documents.ts";
+import { relevancePaths, resolveSearch } from "../src/search/query.ts";
+import { rankBound } from "../src/search/rank.ts";
 import { fold, plainLatex, words } from "../src/search/words.ts";
 import type { Server } from "../src/server.ts";
 import { post, serverFor } from "./support/api.ts";
@@ -413,5 +425,370 @@ describe("folding and LaTeX (the parts the oracle shares)", () => {
       "of specialist and generalist models",
     );
     expect(plainLatex("Plain title")).toBe("Plain title");
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The search plans of src/search/query.ts (a term's last word asked for as a word, the match set
+// read against an order's index, ranks sorted before the join, counts without ranks) against the
+// plain plan they replace: every match joined to its paper, ranked with each term's last word as
+// a prefix, then sorted. Same papers, same order, same ranks to the last bit, same counts.
+
+/**
+ * Words in most abstracts and many titles (as the benchmark's: each about twice an abstract),
+ * words in some, rare ones, and words that start others.
+ */
+const COMMON = [
+  ..."diffusion model learning data graph agent reward vision token memory".split(" "),
+  ..."transformer transfer robust sparse latent video audio code math policy".split(" "),
+];
+const MEDIUM = ["models", "modeling", "alignment", "retrieval", "scaling", "benchmark"];
+const RARE = Array.from({ length: 200 }, (_, i) => `quark${i}`);
+
+function plansCorpus(papers: number) {
+  const rand = random(7);
+  const pick = (list: string[]) => list[Math.floor(rand() * list.length)] as string;
+  const word = () => {
+    const r = rand();
+    if (r < 0.5) return pick(COMMON);
+    if (r < 0.6) return pick(MEDIUM);
+    return pick(RARE);
+  };
+  const text = (n: number) => Array.from({ length: n }, word).join(" ");
+  const days: Record<string, unknown[]> = {};
+  for (let i = 0; i < papers; i++) {
+    const date = `2025-01-${String(10 + (i % 12)).padStart(2, "0")}`;
+    const title = `${text(3 + Math.floor(rand() * 6))} ${i}`;
+    // Some short papers (fewer than 100 words: src/search/rank.ts treats them apart).
+    const abstract = text(rand() < 0.1 ? 20 : 60 + Math.floor(rand() * 120));
+    const day = days[date] ?? [];
+    days[date] = day;
+    day.push({
+      paper: {
+        id: `2501.${String(20001 + i)}`,
+        title,
+        summary: abstract,
+        upvotes: Math.floor(rand() * 60),
+        publishedAt: `2025-01-0${1 + Math.floor(rand() * 9)}T10:00:00.000Z`,
+        ...(rand() < 0.4 ? { githubRepo: `https://github.com/lab/p${i}` } : {}),
+        authors: [{ _id: `p${i}`, name: `Author ${i % 17}`, hidden: false }],
+      },
+      title,
+      publishedAt: `${date}T08:00:00.000Z`,
+    });
+  }
+  // Papers at the edges of src/search/rank.ts's bounds: abstracts pairing two words closely k
+  // times, or repeating words just under the rank-word count, at about the short-paper length.
+  const edges: { title: string; abstract: string }[] = [];
+  const rare = (n: number) => Array.from({ length: n }, () => pick(RARE)).join(" ");
+  for (let k = 0; k <= 8; k++) {
+    edges.push({ title: rare(5), abstract: `${"diffusion graph ".repeat(k)}${rare(95 - 2 * k)}` });
+    edges.push({ title: rare(5), abstract: `${rare(95 - 2 * k)} ${"graph agent ".repeat(k)}` });
+  }
+  for (const length of [94, 95, 96, 120]) {
+    const spread = Array.from({ length }, (_, i) =>
+      i % 20 === 0 ? "diffusion" : i % 20 === 10 ? "graph" : pick(RARE),
+    );
+    edges.push({ title: rare(5), abstract: spread.join(" ") });
+  }
+  edges.push({ title: "diffusion", abstract: "graph" });
+  const day = edges.map(({ title, abstract }, i) => ({
+    paper: {
+      id: `2502.${String(10001 + i)}`,
+      title,
+      summary: abstract,
+      upvotes: 30,
+      publishedAt: "2025-02-01T10:00:00.000Z",
+      authors: [{ _id: `e${i}`, name: "Edge Case", hidden: false }],
+    },
+    title,
+    publishedAt: "2025-02-02T08:00:00.000Z",
+  }));
+  return Object.fromEntries([
+    ...Object.entries(days).map(([date, items]) => [`${date}.json`, JSON.stringify(items)]),
+    ["2025-02-02.json", JSON.stringify(day)],
+  ]);
+}
+
+const PLAN_SEARCHES = [
+  "diffusion model",
+  "diffusion",
+  "model",
+  "learning data diffusion",
+  "models",
+  "graph reward",
+  "diffusion graph",
+  "graph agent",
+  "agent",
+  "quark3 model",
+  "trans",
+  "diffus",
+  '"diffusion model"',
+  "model modeling",
+  "nothingmatches",
+];
+const PLAN_FILTERS: PaperFilter[] = [
+  {},
+  { minUpvotes: 5 },
+  { minUpvotes: 50 },
+  { maxUpvotes: 20, hasCode: true },
+  { publishedFrom: new Date("2025-01-05T00:00:00.000Z") },
+];
+const PLAN_ORDERS: [PaperOrderField, Direction][] = [
+  ["RELEVANCE", "DESC"],
+  ["RELEVANCE", "ASC"],
+  ["UPVOTES", "DESC"],
+  ["TRENDING", "DESC"],
+  ["PUBLISHED_AT", "ASC"],
+  ["DAY", "DESC"],
+];
+
+/** The plain plan, as src/papers/list.ts ran it before: ids and sort keys in order. */
+async function plainPlan(
+  database: TestDatabase,
+  search: string,
+  filter: PaperFilter,
+  field: PaperOrderField,
+  direction: Direction,
+): Promise<{ id: number; key: unknown }[]> {
+  const provider = database.target.provider;
+  const params: unknown[] = [];
+  const p = (value: unknown) => {
+    params.push(value);
+    return provider === "sqlite" ? "?" : `$${params.length}`;
+  };
+  const match = matchExpression(provider, searchTerms(search));
+  let from = 'FROM "Paper" p';
+  const where: string[] = [];
+  let rank: string;
+  if (provider === "sqlite") {
+    from += ` JOIN (SELECT "rowid" AS "id", -bm25("PaperWords", 10.0, 1.0) AS "rank"
+      FROM "PaperWords" WHERE "PaperWords" MATCH ${p(match)}) s ON s."id" = p."id"`;
+    rank = 's."rank"';
+  } else {
+    const tsquery = `${p(match)}::tsquery`;
+    where.push(`p."searchVector" @@ ${tsquery}`);
+    rank = `ts_rank(p."searchVector", ${tsquery})`;
+  }
+  if (filter.minUpvotes != null) where.push(`p."upvotes" >= ${p(filter.minUpvotes)}`);
+  if (filter.maxUpvotes != null) where.push(`p."upvotes" <= ${p(filter.maxUpvotes)}`);
+  if (filter.hasCode != null) where.push(`p."codeUrl" IS ${filter.hasCode ? "NOT " : ""}NULL`);
+  if (filter.publishedFrom) where.push(`p."publishedAt" >= ${p(filter.publishedFrom)}`);
+  const key = {
+    RELEVANCE: rank,
+    UPVOTES: 'p."upvotes"',
+    TRENDING: 'p."trendingScore"',
+    PUBLISHED_AT: 'p."publishedAt"',
+    DAY: 'p."lastSeenOn"',
+  }[field];
+  const rows = await database.db.$queryRawUnsafe<{ id: number | bigint; key: unknown }[]>(
+    `SELECT p."id" AS "id", ${key} AS "key" ${from}
+     ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+     ORDER BY (${key}) IS NULL, ${key} ${direction}, p."id" ${direction}`,
+    ...params,
+  );
+  return rows.map((r) => ({ id: Number(r.id), key: r.key }));
+}
+
+/** Every page of a listing, walked forward (`first`/`after`) or backward (`last`/`before`). */
+async function walkPlan(
+  database: TestDatabase,
+  filter: PaperFilter,
+  field: PaperOrderField,
+  direction: Direction,
+  way: "forward" | "backward",
+  size = 23,
+  pages = 100,
+): Promise<{ id: number; key: unknown }[]> {
+  const provider = database.target.provider;
+  const found: { id: number; key: unknown }[] = [];
+  let cursor: string | null = null;
+  for (let n = 0; n < pages; n++) {
+    const args =
+      way === "forward" ? { first: size, after: cursor } : { last: size, before: cursor };
+    const page = await listPapers(database.db, provider, filter, field, direction, args);
+    const rows = page.ids.map((id, i) => ({
+      id,
+      key: JSON.parse(Buffer.from(page.cursors[i] as string, "base64url").toString())[1],
+    }));
+    if (way === "forward") found.push(...rows);
+    else found.unshift(...rows);
+    const more = way === "forward" ? page.hasNextPage : page.hasPreviousPage;
+    if (!more) return found;
+    cursor = (way === "forward" ? page.cursors.at(-1) : page.cursors[0]) as string;
+  }
+  if (pages < 100) return found;
+  throw new Error("more than 100 pages");
+}
+
+describe("search plans return what the plain plan returns, on every engine", () => {
+  const databases: TestDatabase[] = [];
+
+  beforeAll(async () => {
+    const corpus = plansCorpus(400);
+    for (const provider of ENGINES) {
+      const database = await createTestDatabase(provider);
+      databases.push(database);
+      const report = await ingestBytes(database.sql, corpus);
+      expect(report.failed, JSON.stringify(report.files)).toBe(0);
+    }
+  });
+  afterAll(async () => {
+    for (const database of databases) await database.destroy();
+  });
+
+  for (const provider of ENGINES) {
+    it(`${provider}: the same papers, order, ranks and counts`, async () => {
+      const database = databases.find((d) => d.target.provider === provider) as TestDatabase;
+      let compared = 0;
+      const paths = { ...relevancePaths };
+      for (const search of PLAN_SEARCHES) {
+        for (const extra of PLAN_FILTERS) {
+          const filter = { ...extra, search };
+          const total = await countPapers(database.db, provider, filter);
+          for (const [field, direction] of PLAN_ORDERS) {
+            const expected = await plainPlan(database, search, extra, field, direction);
+            const label = `${search} ${JSON.stringify(extra)} ${field} ${direction}`;
+            expect(total, label).toBe(expected.length);
+            const forward = await walkPlan(database, filter, field, direction, "forward");
+            expect(
+              forward.map((r) => r.id),
+              label,
+            ).toEqual(expected.map((r) => r.id));
+            if (field === "RELEVANCE") {
+              // The ranks themselves, to the last bit: the cursors carry them.
+              expect(
+                forward.map((r) => r.key),
+                label,
+              ).toEqual(expected.map((r) => r.key));
+              const backward = await walkPlan(database, filter, field, direction, "backward");
+              expect(
+                backward.map((r) => r.id),
+                label,
+              ).toEqual(expected.map((r) => r.id));
+              // Short pages from the top: the ones src/search/rank.ts can certify.
+              const top = await walkPlan(database, filter, field, direction, "forward", 4, 3);
+              expect(top, label).toEqual(expected.slice(0, top.length));
+            }
+            compared += expected.length;
+          }
+        }
+      }
+      // The corpus is broad enough that the comparison means something, and relevance pages
+      // took both paths: certified from their rank candidates, and ranked in full.
+      expect(compared).toBeGreaterThan(10_000);
+      const certified = relevancePaths.certified - paths.certified;
+      const full = relevancePaths.full - paths.full;
+      expect(certified).toBeGreaterThan(20);
+      expect(full).toBeGreaterThan(20);
+    });
+  }
+
+  it("ranks no paper outside a search's rank candidates above the bound", async () => {
+    for (const database of databases) {
+      const { db, target } = database;
+      const provider = target.provider;
+      for (const search of ["diffusion graph", "graph agent", "diffusion", "agent", "data code"]) {
+        const { rankable } = await resolveSearch(db, provider, searchTerms(search));
+        expect(rankable, search).not.toBeNull();
+        const words = rankable as string[];
+        const bound = await rankBound(db, provider, words);
+        const ranked = await plainPlan(database, search, {}, "RELEVANCE", "DESC");
+        const candidates = new Set(
+          (provider === "sqlite"
+            ? await db.$queryRawUnsafe<{ id: number }[]>(
+                `SELECT "rowid" AS "id" FROM "PaperRankWords" WHERE "PaperRankWords" MATCH ?`,
+                `(${words.map((w) => `"${w}"`).join(" AND ")}) OR "\u00a4short"`,
+              )
+            : await db.$queryRawUnsafe<{ id: number }[]>(
+                `SELECT "id" FROM "Paper" WHERE "rankWords" @@ $1::tsquery`,
+                words.map((w) => `'${w}'`).join(" & "),
+              )
+          ).map((r) => Number(r.id)),
+        );
+        const outside = ranked.filter((r) => !candidates.has(r.id));
+        expect(outside.length, search).toBeGreaterThan(0);
+        const highest = Math.max(...outside.map((r) => Number(r.key)));
+        expect(highest, `${provider} ${search}`).toBeLessThan(bound);
+        // The bound is of use: the best papers rank above it.
+        expect(Number(ranked[0]?.key), `${provider} ${search}`).toBeGreaterThan(bound);
+      }
+    }
+  });
+
+  it("certifies no page until every paper's rank words are written; writing them ranks nothing anew", async () => {
+    for (const database of databases) {
+      const { db, target } = database;
+      const provider = target.provider;
+      const search = "diffusion graph";
+      const before = await plainPlan(database, search, {}, "RELEVANCE", "DESC");
+      const statistics = () =>
+        provider === "sqlite"
+          ? db.$queryRawUnsafe(`SELECT "block" FROM "PaperWords_data" WHERE "id" = 1`)
+          : Promise.resolve(null);
+      const stored = await statistics();
+      // A database from before the rank words: none written, no setting.
+      if (provider === "sqlite") {
+        await db.$executeRawUnsafe(
+          `INSERT INTO "PaperRankWords" ("PaperRankWords") VALUES ('delete-all')`,
+        );
+      } else {
+        await db.$executeRawUnsafe(`UPDATE "Paper" SET "rankWords" = NULL`);
+      }
+      await db.$executeRawUnsafe(`DELETE FROM "Setting" WHERE "key" = 'rankWords'`);
+      const page = async () => {
+        const paths = { ...relevancePaths };
+        const rows = await walkPlan(database, { search }, "RELEVANCE", "DESC", "forward", 4, 1);
+        expect(rows).toEqual(before.slice(0, 4));
+        return relevancePaths.certified - paths.certified;
+      };
+      expect(await page()).toBe(0);
+      // Upgrading writes them (and nothing else): the ranks are the same, and pages certified.
+      await upgradeDatabase(target);
+      expect(await plainPlan(database, search, {}, "RELEVANCE", "DESC")).toEqual(before);
+      expect(await statistics()).toEqual(stored);
+      expect(await page()).toBe(1);
+      if (provider === "postgresql") {
+        // A paper with search words and no rank words (an older writer's): never certified.
+        await db.$executeRawUnsafe(`UPDATE "Paper" SET "rankWords" = NULL WHERE "id" = 1`);
+        expect(await page()).toBe(0);
+        await db.$executeRawUnsafe(`DELETE FROM "Setting" WHERE "key" = 'rankWords'`);
+        await upgradeDatabase(target);
+        expect(await page()).toBe(1);
+      }
+    }
+  });
+
+  it("asks for a term's last word as a word only while no longer word is indexed", async () => {
+    for (const database of databases) {
+      const provider = database.target.provider;
+      const match = async (search: string) =>
+        (await resolveSearch(database.db, provider, searchTerms(search))).match;
+      const sqlite = provider === "sqlite";
+      expect(await match("Diffusion graph")).toBe(
+        sqlite ? '"diffusion" AND "graph"' : "'diffusion' & 'graph'",
+      );
+      // `model` starts `models` and `modeling`, `trans` starts `transformer` and `transfer`.
+      expect(await match("model trans")).toBe(
+        sqlite ? '"model"* AND "trans"*' : "'model':* & 'trans':*",
+      );
+      // A phrase's last word alone decides: `learning data` as a phrase, `data` a word.
+      expect(await match('"learning data"')).toBe(
+        sqlite ? '"learning data"' : "'learning' <-> 'data'",
+      );
+      // Once a longer word is indexed, the word is a prefix again.
+      const more = plansCorpus(1);
+      const [[file, items]] = Object.entries(more) as [[string, string]];
+      const paper = JSON.parse(items);
+      paper[0].paper.id = "2501.29999";
+      paper[0].paper.summary = "Diffusions everywhere.";
+      const report = await ingestBytes(database.sql, {
+        [file.replace("01-10", "01-30")]: JSON.stringify(paper),
+      });
+      expect(report.failed).toBe(0);
+      expect(await match("diffusion graph")).toBe(
+        sqlite ? '"diffusion"* AND "graph"' : "'diffusion':* & 'graph'",
+      );
+    }
   });
 });

@@ -1,10 +1,22 @@
 /**
  * Storing the words of src/search/words.ts: a paper's search words (the FTS5 table "PaperWords"
- * on SQLite, the tsvector column "searchVector" on PostgreSQL), its title key and its authors'
- * name keys. The ingest job writes them with each paper; `reindexWords` rewrites every row when
+ * on SQLite, the tsvector column "searchVector" on PostgreSQL, with the vocabulary "SearchWord"),
+ * its rank words (src/search/rank.ts: "PaperRankWords", "rankWords"), its title key and its
+ * authors' name keys. The ingest job writes them with each paper; `reindexWords` rewrites every row when
  * the word rule has changed since they were written (the "wordRule" setting says which rule).
  */
-import { ftsText, nameKey, paperWords, titleKey, tsvectorLiteral } from "../search/documents.ts";
+import {
+  FILLER,
+  ftsText,
+  indexedWords,
+  nameKey,
+  type PaperWords,
+  paperWords,
+  quoteLexeme,
+  titleKey,
+  tsvectorLiteral,
+} from "../search/documents.ts";
+import { RANK_WORDS_SETTING, RANK_WORDS_VERSION, rankWords } from "../search/rank.ts";
 import type { Sql, SqlClient } from "./sql.ts";
 
 /**
@@ -38,17 +50,55 @@ export async function writePaperWords(sql: Sql, papers: PaperText[]): Promise<vo
   if (sql.provider === "sqlite") {
     for (const p of papers) {
       const doc = paperWords(p.title, p.abstract);
+      const replace = p.isNew ? "" : "OR REPLACE ";
       await sql.execute(
-        `INSERT ${p.isNew ? "" : "OR REPLACE "}INTO "PaperWords" ("rowid", "title", "abstract") VALUES (?, ?, ?)`,
+        `INSERT ${replace}INTO "PaperWords" ("rowid", "title", "abstract") VALUES (?, ?, ?)`,
         [p.id, ftsText(doc.title), ftsText(doc.abstract)],
       );
+      await writeSqliteRankWords(sql, p.id, doc, replace);
+    }
+    return;
+  }
+  const docs = papers.map((p) => paperWords(p.title, p.abstract));
+  await sql.execute(
+    `UPDATE "Paper" AS p SET "searchVector" = u."vector", "rankWords" = u."rank"
+     FROM unnest(?::int[], ?::tsvector[], ?::tsvector[]) AS u("id", "vector", "rank")
+     WHERE p."id" = u."id"`,
+    [papers.map((p) => p.id), docs.map(tsvectorLiteral), docs.map(postgresRankWords)],
+  );
+  // Every word ever indexed, never removed (src/search/query.ts: a superset is what it needs).
+  const words = new Set(docs.flatMap(indexedWords));
+  await sql.execute(
+    `INSERT INTO "SearchWord" ("word") SELECT unnest(?::text[]) ON CONFLICT DO NOTHING`,
+    [[...words]],
+  );
+}
+
+function writeSqliteRankWords(sql: Sql, id: number, doc: PaperWords, replace: string) {
+  return sql.execute(`INSERT ${replace}INTO "PaperRankWords" ("rowid", "words") VALUES (?, ?)`, [
+    id,
+    ftsText(rankWords("sqlite", doc, FILLER)),
+  ]);
+}
+
+/** PostgreSQL: the "rankWords" tsvector literal (lexemes without positions). */
+function postgresRankWords(doc: PaperWords): string {
+  return rankWords("postgresql", doc, FILLER).map(quoteLexeme).join(" ");
+}
+
+/** Writes the rank words of papers (replacing what was there), and nothing else. */
+async function writeRankWords(sql: Sql, papers: PaperText[]): Promise<void> {
+  const docs = papers.map((p) => paperWords(p.title, p.abstract));
+  if (sql.provider === "sqlite") {
+    for (const [i, p] of papers.entries()) {
+      await writeSqliteRankWords(sql, p.id, docs[i] as PaperWords, "OR REPLACE ");
     }
     return;
   }
   await sql.execute(
-    `UPDATE "Paper" AS p SET "searchVector" = u."vector"
-     FROM unnest(?::int[], ?::tsvector[]) AS u("id", "vector") WHERE p."id" = u."id"`,
-    [papers.map((p) => p.id), papers.map((p) => tsvectorLiteral(paperWords(p.title, p.abstract)))],
+    `UPDATE "Paper" AS p SET "rankWords" = u."rank"
+     FROM unnest(?::int[], ?::tsvector[]) AS u("id", "rank") WHERE p."id" = u."id"`,
+    [papers.map((p) => p.id), docs.map(postgresRankWords)],
   );
 }
 
@@ -72,7 +122,10 @@ const BATCH = 2_000;
 export async function reindexWords(
   sql: SqlClient,
 ): Promise<{ papers: number; authors: number } | null> {
-  if (await wordsAreCurrent(sql)) return null;
+  if (await wordsAreCurrent(sql)) {
+    await fillRankWords(sql);
+    return null;
+  }
   const papers = await eachBatch<PaperText>(
     sql,
     `"id", "title", "abstract" FROM "Paper"`,
@@ -107,7 +160,34 @@ export async function reindexWords(
      ON CONFLICT ("key") DO UPDATE SET "value" = excluded."value"`,
     [SETTING, WORD_RULE_VERSION],
   );
+  // writePaperWords wrote the rank words too.
+  await setSetting(sql, RANK_WORDS_SETTING, RANK_WORDS_VERSION);
   return { papers, authors };
+}
+
+async function setSetting(sql: Sql, key: string, value: string): Promise<void> {
+  await sql.execute(
+    `INSERT INTO "Setting" ("key", "value") VALUES (?, ?)
+     ON CONFLICT ("key") DO UPDATE SET "value" = excluded."value"`,
+    [key, value],
+  );
+}
+
+/**
+ * Writes every paper's rank words if they were written by another version of rank.ts (or never
+ * were: the migration that created their table), batch by batch as reindexWords does, and
+ * nothing else: rewriting FTS5's search words would change BM25's ranks, since a contentless
+ * table's deletes (and replacements) do not subtract the old rows from the document count and
+ * lengths BM25 normalises by.
+ */
+async function fillRankWords(sql: SqlClient): Promise<void> {
+  const [row] = await sql.query<{ value: string }>(
+    `SELECT "value" FROM "Setting" WHERE "key" = ?`,
+    [RANK_WORDS_SETTING],
+  );
+  if (row?.value === RANK_WORDS_VERSION) return;
+  await eachBatch<PaperText>(sql, `"id", "title", "abstract" FROM "Paper"`, writeRankWords);
+  await setSetting(sql, RANK_WORDS_SETTING, RANK_WORDS_VERSION);
 }
 
 /**

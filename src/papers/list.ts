@@ -15,7 +15,16 @@ import { createHash } from "node:crypto";
 import { type Db, readerOf } from "../db/client.ts";
 import type { CompiledSelection } from "../db/select-sql.ts";
 import type { Provider } from "../db/target.ts";
-import { matchExpression, nameKey, SearchSyntaxError, searchTerms } from "../search/documents.ts";
+import { nameKey, SearchSyntaxError, searchTerms } from "../search/documents.ts";
+import {
+  addSearch,
+  queryRelevance,
+  querySearch,
+  type ResolvedSearch,
+  resolveSearch,
+  type SearchShape,
+  searchOnlyCount,
+} from "../search/query.ts";
 import { ArgumentError } from "./errors.ts";
 
 export type PaperOrderField = "UPVOTES" | "PUBLISHED_AT" | "DAY" | "TRENDING" | "RELEVANCE";
@@ -124,10 +133,29 @@ const FEW_AUTHORS = 64;
 /** What a filter needs from the database before its query is built. */
 interface Resolved {
   authorIds?: number[];
+  /** The search, resolved against the index (src/search/query.ts). */
+  search?: ResolvedSearch;
 }
 
 async function resolveFilter(db: Db, provider: Provider, filter: PaperFilter): Promise<Resolved> {
-  return filter.author ? { authorIds: await authorsNamed(db, provider, filter.author) } : {};
+  const resolved: Resolved = {};
+  if (filter.search) resolved.search = await resolveSearch(db, provider, terms(filter.search));
+  if (filter.author) resolved.authorIds = await authorsNamed(db, provider, filter.author);
+  return resolved;
+}
+
+/**
+ * How the search joins the query: a page by relevance (read in `relevance`), a page in another
+ * order, or a count, whose other filters read only columns of SQLite's narrow id index or not.
+ */
+function searchShape(
+  filter: PaperFilter,
+  shape: "page" | "count",
+  relevance: Direction | undefined,
+): SearchShape {
+  if (relevance) return { kind: "relevance", dir: relevance };
+  if (shape === "page") return { kind: "page" };
+  return { kind: "count", narrow: filter.hasCode == null && !filter.arxivIds };
 }
 
 function applyFilter(
@@ -135,20 +163,12 @@ function applyFilter(
   filter: PaperFilter,
   resolved: Resolved,
   shape: "page" | "count" = "count",
+  relevance?: Direction,
 ): void {
-  // The search goes first: its placeholder is in the FROM clause, and SQLite numbers `?` in the
-  // order they appear in the text.
-  if (filter.search) {
-    const match = matchExpression(q.provider, terms(filter.search));
-    if (q.provider === "sqlite") {
-      q.from += ` JOIN (SELECT "rowid" AS "id", -bm25("PaperWords", 10.0, 1.0) AS "rank"
-        FROM "PaperWords" WHERE "PaperWords" MATCH ${q.p(match)}) s ON s."id" = p."id"`;
-      q.relevance = 's."rank"';
-    } else {
-      const tsquery = `${q.p(match)}::tsquery`;
-      q.where.push(`p."searchVector" @@ ${tsquery}`);
-      q.relevance = `ts_rank(p."searchVector", ${tsquery})`;
-    }
+  // The search goes first: its placeholder may be in the FROM clause, and SQLite numbers `?` in
+  // the order they appear in the text.
+  if (resolved.search) {
+    addSearch(q, resolved.search.match, searchShape(filter, shape, relevance));
   }
   if (filter.dayFrom || filter.dayTo) {
     const range = [
@@ -321,9 +341,10 @@ export async function listPapers(
   const resolved = await resolveFilter(db, provider, filter);
   const reader = readerOf(db);
   const rows: Record<string, unknown>[] = [];
+  let relevance = false;
   for (let i = first; i < segments.length && rows.length <= size; i++) {
     const q = new Query(provider);
-    applyFilter(q, filter, resolved, "page");
+    applyFilter(q, filter, resolved, "page", field === "RELEVANCE" ? dir : undefined);
     const key = field === "RELEVANCE" ? (q.relevance as string) : order.key;
     const atCursor = cursor && i === first;
     let orderBy: string;
@@ -338,9 +359,29 @@ export async function listPapers(
       if (atCursor) q.where.push(`p."id" ${cmp} ${q.p(cursor[1])}`);
       orderBy = `p."id" ${dir}`;
     }
+    const limit = size + 1 - rows.length;
+    if (field === "RELEVANCE" && resolved.search) {
+      // Ranked pages are first read over the rank candidates (src/search/query.ts); the papers'
+      // columns are then read by Prisma (a second statement).
+      const sql = `SELECT p."id" AS "id", ${key} AS "key" ${q.from}
+        ${q.where.length ? `WHERE ${q.where.join(" AND ")}` : ""}
+        ORDER BY ${orderBy} LIMIT ${limit}`;
+      const ranked = await queryRelevance<{ id: number | bigint; key: unknown }>(
+        db,
+        provider,
+        sql,
+        q.params,
+        resolved.search,
+        limit,
+        dir,
+      );
+      rows.push(...ranked.map((r) => ({ __id: r.id, __key: r.key })));
+      relevance = true;
+      continue;
+    }
     const page = `SELECT p."id" AS "__id", ${key} AS "__key" ${q.from}
       ${q.where.length ? `WHERE ${q.where.join(" AND ")}` : ""}
-      ORDER BY ${orderBy} LIMIT ${q.p(size + 1 - rows.length)}`;
+      ORDER BY ${orderBy} LIMIT ${q.p(limit)}`;
     // The papers' columns are read for the page's rows only, after the page is cut.
     const sql = select
       ? `SELECT page."__id", page."__key", ${select.columns}
@@ -354,7 +395,7 @@ export async function listPapers(
   if (backward) page.reverse();
   return {
     ids: page.map((r) => Number(r.__id)),
-    ...(select ? { nodes: page.map((r) => select.decode(r)) } : {}),
+    ...(select && !relevance ? { nodes: page.map((r) => select.decode(r)) } : {}),
     cursors: page.map((r) =>
       encodeCursor(fingerprint, normalizeKey(r.__key, order), Number(r.__id)),
     ),
@@ -393,10 +434,16 @@ export async function countPapers(
     );
     return Number(rows[0]?.n ?? 0);
   }
+  if (resolved.search && others.every(([k]) => k === "search") && !resolved.authorIds) {
+    // A search alone: the engine's match list, without a join.
+    const [sql, params] = searchOnlyCount(provider, resolved.search.match);
+    const rows = await querySearch<{ n: number | bigint }>(db, provider, sql, params);
+    return Number(rows[0]?.n ?? 0);
+  }
   applyFilter(q, filter, resolved);
-  const rows = await readerOf(db).query<{ n: number | bigint }>(
-    `SELECT count(*) AS "n" ${q.from} ${q.where.length ? `WHERE ${q.where.join(" AND ")}` : ""}`,
-    q.params,
-  );
+  const sql = `SELECT count(*) AS "n" ${q.from} ${q.where.length ? `WHERE ${q.where.join(" AND ")}` : ""}`;
+  const rows = resolved.search
+    ? await querySearch<{ n: number | bigint }>(db, provider, sql, q.params)
+    : await readerOf(db).query<{ n: number | bigint }>(sql, q.params);
   return Number(rows[0]?.n ?? 0);
 }

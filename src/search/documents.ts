@@ -24,7 +24,7 @@ const MAX_POSITION = 16_383;
  * Not a letter or a digit, so no search can ask for it; non-ASCII, so FTS5's ascii tokenizer
  * keeps it as a word.
  */
-const FILLER = "\u00a4";
+export const FILLER = "\u00a4";
 
 /** The words of a paper as both engines index them. */
 export interface PaperWords {
@@ -60,12 +60,20 @@ export function paperWords(title: string, abstract: string): PaperWords {
   return { title: limitedTitle, abstract: limit(abstractWords) };
 }
 
+/** The distinct words a paper's index entry holds (the filler is no word). */
+export function indexedWords(doc: PaperWords): string[] {
+  const found = new Set([...doc.title, ...doc.abstract]);
+  found.delete(FILLER);
+  return [...found];
+}
+
 /** SQLite: the text of a column of the FTS5 table "PaperWords" (words separated by spaces). */
 export function ftsText(list: string[]): string {
   return list.join(" ");
 }
 
-const quoteLexeme = (word: string) => `'${word.replace(/['\\]/g, (c) => `\\${c}`)}'`;
+/** A word as a tsvector or tsquery literal quotes it. */
+export const quoteLexeme = (word: string) => `'${word.replace(/['\\]/g, (c) => `\\${c}`)}'`;
 
 /**
  * PostgreSQL: the "searchVector" tsvector as a literal: every word with its positions, title
@@ -109,11 +117,22 @@ export function searchTerms(search: string): string[][] {
 /**
  * The match expression of a search: an FTS5 query (`"qwen2 5"* AND "diffusion"*`: a phrase
  * whose last word is a prefix) or a tsquery literal (`'qwen2' <-> '5':* & 'diffusion':*`).
+ * `exact[i]` says that term i's last word is the only indexed word it is a prefix of, so it is
+ * asked for as a word (`"diffusion"`, `'diffusion'`): the same papers, instances and ranks, without
+ * the engine's merge of every word that starts with it (src/search/query.ts).
  */
-export function matchExpression(provider: Provider, terms: string[][]): string {
-  if (provider === "sqlite") return terms.map((t) => `"${t.join(" ")}"*`).join(" AND ");
+export function matchExpression(
+  provider: Provider,
+  terms: string[][],
+  exact: readonly boolean[] = [],
+): string {
+  const star = (i: number) => (exact[i] ? "" : "*");
+  if (provider === "sqlite") return terms.map((t, i) => `"${t.join(" ")}"${star(i)}`).join(" AND ");
+  const prefix = (i: number) => (exact[i] ? "" : ":*");
   return terms
-    .map((t) => t.map((w, i) => `${quoteLexeme(w)}${i === t.length - 1 ? ":*" : ""}`).join(" <-> "))
+    .map((t, k) =>
+      t.map((w, i) => `${quoteLexeme(w)}${i === t.length - 1 ? prefix(k) : ""}`).join(" <-> "),
+    )
     .join(" & ");
 }
 
