@@ -88,7 +88,17 @@ async function main(): Promise<void> {
     redis: redis?.commands,
     responseCache: dataVersion ? { version: dataVersion } : undefined,
   });
-  const http = createHttpServer(yoga);
+  // Requests being answered: the database closes only once they are (a client that hung up
+  // leaves its request running; closing the connections alone does not wait for it).
+  let inFlight = 0;
+  let drained: (() => void) | undefined;
+  const http = createHttpServer((req, res) => {
+    inFlight++;
+    Promise.resolve(yoga(req, res)).finally(() => {
+      inFlight--;
+      if (inFlight === 0) drained?.();
+    });
+  });
   await new Promise<void>((resolve) => http.listen(config.port, config.host, resolve));
   const address = http.address();
   const port = typeof address === "object" && address ? address.port : config.port;
@@ -114,6 +124,12 @@ async function main(): Promise<void> {
     metricsHttp?.close();
     metricsHttp?.closeAllConnections();
     http.close(async () => {
+      if (inFlight > 0) {
+        await new Promise<void>((resolve) => {
+          drained = resolve;
+          setTimeout(resolve, SHUTDOWN_GRACE_MS).unref();
+        });
+      }
       clearTimeout(force);
       await events.close();
       await redis?.close();
