@@ -35,7 +35,8 @@ export function papergraphLaunch(root = ROOT): Launch {
       description: "node --import tsx src/main.ts (no build script)",
     };
   }
-  const start = (scripts.start ?? "").trim();
+  // `exec` (the shell replacing itself with node, so that signals reach it) changes nothing here.
+  const start = (scripts.start ?? "").trim().replace(/^exec\s+/, "");
   const [program, ...rest] = start.split(/\s+/);
   if (/[;&|<>$`]/.test(start) || !program || rest.length === 0) {
     throw new Error(
