@@ -2,20 +2,16 @@
  * The read API on both engines, checked against brute-force computations over the same data:
  * every order walked end to end in both directions, every filter, search, views and aggregates.
  */
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateCorpus } from "../bench/generate.ts";
 import { trendingScore } from "../src/db/trending.ts";
-import { ingest } from "../src/ingest/run.ts";
 import { bucketOf, isoWeek } from "../src/papers/periods.ts";
 import type { Server } from "../src/server.ts";
 import type { PaperFilter, PaperOrder } from "./graphql/graphql.ts";
 import { graphql } from "./graphql/index.ts";
 import { data, execute, post, serverFor } from "./support/api.ts";
 import { createTestDatabase, ENGINES, type TestDatabase } from "./support/engines.ts";
-import { JSON_FIXTURE, TEXT_FIXTURE } from "./support/ingest.ts";
+import { loadCorpus } from "./support/ingest.ts";
 
 const PapersPage = graphql(`
   query PapersPage($filter: PaperFilter, $orderBy: PaperOrder, $first: Int, $after: String, $last: Int, $before: String) {
@@ -133,15 +129,7 @@ describe.each(ENGINES)("the read API on %s", (provider) => {
 
   beforeAll(async () => {
     database = await createTestDatabase(provider, { onQuery: (sql) => queries.push(sql) });
-    corpus = mkdtempSync(join(tmpdir(), "papergraph-api-"));
-    generateCorpus({ days: 40, papers: 15, textEvery: 10, out: corpus });
-    const files = [
-      ...readdirSync(corpus).map((name) => ({ source: join(corpus, name) })),
-      { source: JSON_FIXTURE },
-      { source: TEXT_FIXTURE },
-    ];
-    const report = await ingest(database.sql, files, { today: "2026-11-28" });
-    expect(report.failed).toBe(0);
+    corpus = await loadCorpus(database.sql, { days: 40, papers: 15, textEvery: 10 });
     server = serverFor(database);
     // Some papers without a publication date or day, so that orders meet keys that are null.
     const some = await database.db.paper.findMany({

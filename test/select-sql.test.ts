@@ -3,17 +3,13 @@
  * every operation below runs twice on the same database, compiled and through Prisma, and the
  * two answers must be equal. And a page of papers with their authors is one statement.
  */
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rmSync } from "node:fs";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { generateCorpus } from "../bench/generate.ts";
 import { setSelectionCompiler } from "../src/db/select-sql.ts";
-import { ingest } from "../src/ingest/run.ts";
 import type { Server } from "../src/server.ts";
 import { post, serverFor } from "./support/api.ts";
 import { createTestDatabase, ENGINES, type TestDatabase } from "./support/engines.ts";
-import { JSON_FIXTURE, TEXT_FIXTURE } from "./support/ingest.ts";
+import { loadCorpus } from "./support/ingest.ts";
 
 const PAPER_FIELDS = `id arxivId title abstract authorCount publishedAt upvotes digestUpvotes
   localUpvotes trendingScore codeUrl githubStars projectUrl thumbnailUrl mediaUrls commentCount
@@ -56,15 +52,7 @@ describe.each(ENGINES)("compiled reads on %s", (provider) => {
 
   beforeAll(async () => {
     database = await createTestDatabase(provider, { onQuery: (sql) => statements.push(sql) });
-    corpus = mkdtempSync(join(tmpdir(), "papergraph-select-"));
-    generateCorpus({ days: 12, papers: 15, textEvery: 5, out: corpus });
-    const files = [
-      ...readdirSync(corpus).map((name) => ({ source: join(corpus, name) })),
-      { source: JSON_FIXTURE },
-      { source: TEXT_FIXTURE },
-    ];
-    const report = await ingest(database.sql, files, { today: "2026-11-28" });
-    expect(report.failed).toBe(0);
+    corpus = await loadCorpus(database.sql, { days: 12, papers: 15, textEvery: 5 });
     // Null keys for the nullable orders, and hidden authors to leave out.
     await database.db.paper.updateMany({ where: { id: { lte: 9 } }, data: { publishedAt: null } });
     await database.db.paperAuthor.updateMany({ where: { position: 1 }, data: { hidden: true } });

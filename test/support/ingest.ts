@@ -1,5 +1,8 @@
 /** Helpers for ingest tests: run the real ingest on in-memory inputs and read tables back. */
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { generateCorpus } from "../../bench/generate.ts";
 import type { Db } from "../../src/db/client.ts";
 import type { SqlClient } from "../../src/db/sql.ts";
 import { type IngestOptions, ingest } from "../../src/ingest/run.ts";
@@ -52,3 +55,25 @@ export async function countData(db: Db) {
 }
 
 export const EMPTY = { papers: 0, authors: 0, paperAuthors: 0, days: 0, entries: 0, snapshots: 0 };
+
+/**
+ * Loads a generated corpus (`days` x `papers`, every `textEvery`-th day as page text) and the two
+ * bundled sample digests into `sql`'s database through the real ingest; returns the corpus
+ * directory (the caller removes it).
+ */
+export async function loadCorpus(
+  sql: SqlClient,
+  corpus: { days: number; papers: number; textEvery: number },
+): Promise<string> {
+  const out = mkdtempSync(join(tmpdir(), "papergraph-corpus-"));
+  generateCorpus({ ...corpus, out });
+  const files = [
+    ...readdirSync(out).map((name) => ({ source: join(out, name) })),
+    { source: JSON_FIXTURE },
+    { source: TEXT_FIXTURE },
+  ];
+  const report = await ingest(sql, files, { today: "2026-11-28" });
+  if (report.failed > 0)
+    throw new Error(`the corpus did not load: ${JSON.stringify(report.files)}`);
+  return out;
+}
