@@ -9,10 +9,11 @@
  *   npx tsx bench/dashboard.ts [--days 1000] [--engines sqlite,postgresql] [--runs 20]
  *                              [--before <checkout>] [--keep]
  *
- * `--keep` keeps the databases (bench/out/dashboard-*.db, PostgreSQL databases
- * papergraph_dashboard_*) and reuses them on the next run with the same arguments.
+ * `--keep` keeps the databases (bench/out/dashboard_*.db, PostgreSQL databases
+ * papergraph_dashboard_*) and reuses them on the next run with the same arguments: delete them
+ * when a checkout's schema or ingest changed.
  */
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import pg from "pg";
@@ -64,7 +65,6 @@ async function database(code: Code, tag: string, provider: Provider): Promise<Da
     fresh = !existsSync(file);
     url = `file:${file}`;
     drop = async () => {
-      const { rmSync } = await import("node:fs");
       for (const suffix of ["", "-wal", "-shm"]) rmSync(`${file}${suffix}`, { force: true });
     };
   } else {

@@ -39,7 +39,7 @@ function bucketStartSql(ctx: Context, bucket: Bucket, column: string): string {
   if (bucket === "MONTH") return `substr(${column}, 1, 7) || '-01'`;
   return ctx.provider === "sqlite"
     ? `date(${column}, '-' || ((CAST(strftime('%w', ${column}) AS INTEGER) + 6) % 7) || ' days')`
-    : `to_char(date_trunc('week', ${column}::date), 'YYYY-MM-DD')`;
+    : `to_char(date_trunc('week', ${column}::timestamp), 'YYYY-MM-DD')`;
 }
 
 function checkRange(from: string, to: string): void {
