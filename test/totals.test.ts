@@ -482,7 +482,8 @@ describe.each(ENGINES)("dashboard totals on %s", (provider: Provider) => {
           voted = true;
         });
         await sleep(300);
-        // Both wait for the ingest (PostgreSQL: its locks on the papers; SQLite: the write lock).
+        // Both wait for the ingest (PostgreSQL: its lock on q, and on the totals rows it changed,
+        // which r's vote must change too; SQLite: the write lock).
         expect(voted).toBe(false);
         await batch.commit();
       } catch (error) {
