@@ -14,10 +14,11 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { createToken, createUser } from "../src/auth/tokens.ts";
-import { openDatabase, upgradeDatabase } from "../src/db/client.ts";
+import { openDatabase } from "../src/db/client.ts";
 import type { Provider } from "../src/db/target.ts";
 import { createTestTarget, postgresAvailable } from "../test/support/engines.ts";
 import { startServerProcess } from "../test/support/process.ts";
+import { loadCheckout } from "./checkout.ts";
 
 const { values } = parseArgs({
   options: {
@@ -51,7 +52,8 @@ interface Row {
 
 async function run(provider: Provider, code: Code): Promise<Row> {
   const { target, drop } = await createTestTarget(provider);
-  await upgradeDatabase(target);
+  // Migrated by the code whose server runs (a checkout may have fewer migrations than this one).
+  await (await loadCheckout(code.label, code.root)).upgrade(target);
   const server = startServerProcess(
     {
       DATABASE_URL: target.url,
