@@ -43,6 +43,21 @@ export const EXTERNAL = [
   "pino",
 ];
 
+/**
+ * Prisma's runtime as the ES module it also ships (`runtime/client.mjs`): imported from an ES
+ * module, its CommonJS build (which Node picks, the package's `node` condition coming first) is
+ * parsed a second time to find its exports.
+ */
+const prismaRuntimeAsEsm = {
+  name: "prisma-runtime-as-esm",
+  setup(build) {
+    build.onResolve({ filter: /^@prisma\/client\/runtime\/client$/ }, () => ({
+      path: "@prisma/client/runtime/client.mjs",
+      external: true,
+    }));
+  },
+};
+
 /** Inputs besides the bundled sources: a change of either can change what the bundle holds. */
 const DEPENDENCY_RECORDS = ["package.json", "node_modules/.package-lock.json"];
 
@@ -73,6 +88,7 @@ export async function build({ outdir = DIST } = {}) {
     // (10% of the CPU time of a small query). Classes keep their names without it (`var Name =
     // class`); the one renamed class of the sources (`Report`, twice in src/ingest/) is internal.
     sourcemap: "linked",
+    plugins: [prismaRuntimeAsEsm],
     metafile: true,
     logLevel: "warning",
   });

@@ -1,9 +1,9 @@
 /**
- * `npm start`: serves the GraphQL API. On the embedded default it creates and migrates the SQLite
- * database and, when it is empty, loads the bundled sample digests. Logs are JSON lines (pino) on
- * standard error; standard output gets one line with the URL. With METRICS_PORT, /metrics is
- * served on that port alone. SIGINT/SIGTERM: stop accepting, finish what is in flight (up to 10 s),
- * close the database, exit.
+ * `npm start` (compiled: dist/main.js, see build.mjs and src/start.mjs): serves the GraphQL API. On
+ * the embedded default it creates and migrates the SQLite database and, when it is empty, loads the
+ * bundled sample digests. Logs are JSON lines (pino) on standard error; standard output gets one
+ * line with the URL. With METRICS_PORT, /metrics is served on that port alone. SIGINT/SIGTERM: stop
+ * accepting, finish what is in flight (up to 10 s), close the database, exit.
  */
 import { createServer as createHttpServer } from "node:http";
 import pino from "pino";

@@ -5,6 +5,12 @@
 import { GraphQLError } from "graphql";
 import { type Dependency, unavailableCause } from "../db/faults.ts";
 
+// Bundled (`npm run build`), graphql's class is named `_GraphQLError` (esbuild's name for a class
+// that refers to itself); logs name errors by their class (`err.type`): the same in both.
+if (GraphQLError.name !== "GraphQLError") {
+  Object.defineProperty(GraphQLError, "name", { value: "GraphQLError" });
+}
+
 export const ERROR_CODES = {
   UNAUTHENTICATED:
     "the operation needs a valid `Authorization: Bearer <token>`; `extensions.reason` says what is wrong with the one given",
