@@ -60,8 +60,17 @@ type Selection = Record<string, unknown>;
 const isObject = (value: unknown): value is Selection =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 
+/** Each model's fields by name, built once. */
+const FIELDS = new Map(
+  Object.entries(MODELS).map(([model, { fields }]) => [
+    model,
+    new Map(fields.map((f) => [f.name, f])),
+  ]),
+);
+const NO_FIELDS = new Map<string, FieldModel>();
+
 function fieldsOf(model: string): Map<string, FieldModel> {
-  return new Map((MODELS[model]?.fields ?? []).map((f) => [f.name, f]));
+  return FIELDS.get(model) ?? NO_FIELDS;
 }
 
 function idOf(model: string): FieldModel | null {
