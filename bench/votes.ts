@@ -14,11 +14,10 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { createToken, createUser } from "../src/auth/tokens.ts";
-import { openDatabase } from "../src/db/client.ts";
+import { openDatabase, upgradeDatabase } from "../src/db/client.ts";
 import type { Provider } from "../src/db/target.ts";
 import { createTestTarget, postgresAvailable } from "../test/support/engines.ts";
 import { startServerProcess } from "../test/support/process.ts";
-import { loadCheckout } from "./checkout.ts";
 
 const { values } = parseArgs({
   options: {
@@ -52,8 +51,7 @@ interface Row {
 
 async function run(provider: Provider, code: Code): Promise<Row> {
   const { target, drop } = await createTestTarget(provider);
-  // Migrated by the code whose server runs (a checkout may have fewer migrations than this one).
-  await (await loadCheckout(code.label, code.root)).upgrade(target);
+  await upgradeDatabase(target);
   const server = startServerProcess(
     {
       DATABASE_URL: target.url,

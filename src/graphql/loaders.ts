@@ -32,13 +32,12 @@ export function createLoaders(db: Db, provider: Provider, viewer: () => Promise<
       return paperIds.map((id) => voted.has(id));
     }),
     dayStats: new DataLoader<number, DayStats>(async (dayIds) => {
-      // A day's totals rows (one per previous listing) hold its entries and their upvotes.
       const rows = await db.$queryRawUnsafe<
         { dayId: number; n: bigint | number; upvotes: bigint | number | null }[]
       >(
-        `SELECT d."id" AS "dayId", sum(t."papers") AS "n", sum(t."upvotes") AS "upvotes"
-         FROM "Day" d JOIN "DayTotal" t ON t."date" = d."date"
-         WHERE d."id" IN (${placeholders(provider, dayIds.length)}) GROUP BY d."id"`,
+        `SELECT e."dayId" AS "dayId", count(*) AS "n", sum(p."upvotes") AS "upvotes"
+         FROM "DayEntry" e JOIN "Paper" p ON p."id" = e."paperId"
+         WHERE e."dayId" IN (${placeholders(provider, dayIds.length)}) GROUP BY e."dayId"`,
         ...dayIds,
       );
       const byDay = new Map(rows.map((r) => [Number(r.dayId), r]));

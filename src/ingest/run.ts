@@ -6,7 +6,6 @@ import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, extname, join } from "node:path";
 import type { Batch, Sql, SqlClient } from "../db/sql.ts";
-import { TotalsDelta } from "../db/totals.ts";
 import { type PaperText, WRITE_LOCK, writePaperWords } from "../db/words.ts";
 import { listingReason } from "./listing.ts";
 import { fileNameDay } from "./normalize.ts";
@@ -40,14 +39,10 @@ export interface InputFile {
   bytes?: Buffer;
 }
 
-/**
- * The report of one digest, and what its write left to write: the search words and the change to
- * the day totals (see `WriteCounts`).
- */
+/** The report of one digest, and the search words its write left to write (see `WriteCounts`). */
 interface Written {
   report: FileReport;
   words: PaperText[];
-  totals?: TotalsDelta;
 }
 
 export type FileReport = {
@@ -62,7 +57,7 @@ export type FileReport = {
   /** Time spent in the database for this digest (reading and parsing are not counted). */
   seconds: number;
 } & (
-  | ({ status: "succeeded" | "dry-run" } & Omit<WriteCounts, "words" | "totals">)
+  | ({ status: "succeeded" | "dry-run" } & Omit<WriteCounts, "words">)
   | { status: "skipped"; previousRunId: number }
   /** A digest that lists no papers (the API's answer for weekends and holidays): nothing to do. */
   | { status: "empty" }
@@ -322,7 +317,7 @@ async function ingestParsed(sql: Batch, item: Parsed, options: IngestOptions): P
       );
       return counts;
     });
-    const { words, totals, ...written } = counts;
+    const { words, ...written } = counts;
     const report: FileReport = {
       ...base,
       warnings: [...warnings, ...counts.notes],
@@ -331,10 +326,10 @@ async function ingestParsed(sql: Batch, item: Parsed, options: IngestOptions): P
       ...written,
       seconds: elapsed(),
     };
-    return { report, words, totals };
+    return { report, words };
   } catch (error) {
     if (error instanceof DryRunRollback) {
-      const { words: _rolledBack, totals: _alsoRolledBack, ...counts } = error.counts;
+      const { words: _rolledBack, ...counts } = error.counts;
       const report: FileReport = {
         ...base,
         warnings: [...warnings, ...counts.notes],
@@ -407,15 +402,12 @@ export async function ingest(
     papers: number;
     first: number;
     words: Map<number, PaperText>;
-    /** The day totals' change of the batch's digests so far (src/db/totals.ts). */
-    totals: TotalsDelta;
   } | null = null;
   const commit = async () => {
     if (!batch) return;
-    const { sql: open, first, words, totals } = batch;
+    const { sql: open, first, words } = batch;
     batch = null;
     try {
-      await totals.apply(open);
       await writePaperWords(open, [...words.values()]);
       await open.commit();
     } catch (error) {
@@ -448,10 +440,8 @@ export async function ingest(
         papers: 0,
         first: files.length,
         words: new Map(),
-        totals: new TotalsDelta(),
       };
-      const { report, words, totals } = await ingestParsed(batch.sql, item, options);
-      if (totals) batch.totals.add(totals);
+      const { report, words } = await ingestParsed(batch.sql, item, options);
       // The last text of a paper wins, as it would digest by digest; a paper new in this batch
       // has no words to replace yet.
       for (const paper of words) {
@@ -481,7 +471,7 @@ export async function ingest(
     await (batch as { sql: Batch } | null)?.sql.rollback();
     throw error;
   }
-  const sum = (key: Exclude<keyof WriteCounts, "notes" | "words" | "totals">) =>
+  const sum = (key: Exclude<keyof WriteCounts, "notes" | "words">) =>
     files.reduce((n, f) => n + (key in f ? (f as unknown as WriteCounts)[key] : 0), 0);
   const written = files.filter((f) => "papersTotal" in f);
   return {

@@ -18,10 +18,6 @@
  *   or before its day. Re-ingesting the same digest adds nothing.
  * - A day's entries are never dropped: papers the new digest lacks are kept, ranked after the
  *   listed ones and flagged `inLatestDigest = false`, and counted in `entriesKept`.
- * - The day totals (src/db/totals.ts) and the entries' previous listings change with the papers,
- *   in the same transaction: `TotalsChange` reads what the papers about to change contributed
- *   before anything about them is written, and returns the difference once the digest is written
- *   (`WriteCounts.totals`, written by the caller).
  */
 import {
   type Columns,
@@ -31,7 +27,6 @@ import {
   type SqlValue,
   toDate,
 } from "../db/sql.ts";
-import { TotalsChange, type TotalsDelta } from "../db/totals.ts";
 import { trendingScore, trendingSql } from "../db/trending.ts";
 import type { PaperText } from "../db/words.ts";
 import { nameKey } from "../search/documents.ts";
@@ -54,8 +49,6 @@ export interface WriteCounts {
    * index at every savepoint, so writing them digest by digest cost a flush per digest.
    */
   words: PaperText[];
-  /** What the digest changed in the day totals: the caller adds it up and writes it, per batch. */
-  totals: TotalsDelta;
 }
 
 /** The paper columns a digest decides (everything but ids, local votes and timestamps). */
@@ -349,9 +342,6 @@ interface PaperWrites {
 /**
  * Inserts the digest's new papers and updates the matched ones as `policyOf` allows; writes
  * their author lists and search words. `day` is the digest's day, or null for a named list.
- * Before anything is written, `totals.change.before` is given the matched papers whose totals
- * may change: those whose row or author list is rewritten, and (a day's digest) those not yet
- * listed on the day (`totals.listedOnDay`), which the caller will list.
  */
 async function writePapers(
   sql: Sql,
@@ -359,7 +349,6 @@ async function writePapers(
   day: string | null,
   policyOf: (stored: StoredPaper, paper: ParsedPaper) => Policy,
   now: Date,
-  totals: { change: TotalsChange; listedOnDay?: Set<number> },
   insertNew = true,
 ): Promise<PaperWrites> {
   const matches = await matchStored(sql, papers);
@@ -399,15 +388,6 @@ async function writePapers(
       touched.add(index);
     }
   });
-
-  const changing = new Set(toUpdate.map((u) => u.id));
-  for (const { index } of authorsToWrite) {
-    const stored = matches[index];
-    if (stored) changing.add(stored.id);
-  }
-  const { listedOnDay } = totals;
-  if (listedOnDay) for (const id of matchedIds) if (!listedOnDay.has(id)) changing.add(id);
-  await totals.change.before([...changing]);
 
   // A new paper has no local votes: its trending score is that of its digest count. An update's
   // is computed in the database, from the row's local votes (see below).
@@ -525,29 +505,6 @@ export async function writeDigest(
   // with the listing; it adds no paper and changes no entry of the day.
   const apiDay = fromText && Boolean(day.fromApi);
 
-  // The day's entries as stored (none for a page-text capture of an API day, which adds none).
-  const stored = apiDay
-    ? []
-    : (
-        await sql.query<{
-          paperId: number;
-          rank: number;
-          upvotes: number;
-          submittedAt: unknown;
-          inLatestDigest: unknown;
-        }>(
-          `SELECT "paperId", "rank", "upvotes", "submittedAt", "inLatestDigest" FROM "DayEntry"
-           WHERE "dayId" = ? ORDER BY "rank", "paperId"`,
-          [day.id],
-        )
-      ).map((e) => ({
-        ...e,
-        paperId: Number(e.paperId),
-        submittedAt: toDate(e.submittedAt),
-        inLatestDigest: Boolean(e.inLatestDigest),
-      }));
-
-  const totals = new TotalsChange(sql);
   const written = await writePapers(
     sql,
     papers,
@@ -562,13 +519,11 @@ export async function writeDigest(
       return { newer, replace, neverLower: fromText, keepAuthorCount: false };
     },
     now,
-    { change: totals, listedOnDay: apiDay ? undefined : new Set(stored.map((e) => e.paperId)) },
     !apiDay,
   );
   const { paperIds, matches, touched } = written;
 
   if (apiDay) {
-    const changed = await totals.after([]);
     const listed = paperIds.filter((id) => id !== 0).length;
     const notLoaded = papers.length - listed;
     return {
@@ -579,7 +534,6 @@ export async function writeDigest(
       entriesKept: 0,
       papersNotLoaded: notLoaded,
       words: written.words,
-      totals: changed,
       notes: [
         `${date} is listed by the Daily Papers API, so this page-text capture leaves the day as it is: ` +
           `${listed} of its ${papers.length} papers are in the listing (only their empty fields were filled)` +
@@ -624,6 +578,23 @@ export async function writeDigest(
   }
 
   // The day's entries: the digest's papers in its order, then the stored ones it lacks.
+  const stored = (
+    await sql.query<{
+      paperId: number;
+      rank: number;
+      upvotes: number;
+      submittedAt: unknown;
+      inLatestDigest: unknown;
+    }>(
+      `SELECT "paperId", "rank", "upvotes", "submittedAt", "inLatestDigest" FROM "DayEntry"
+       WHERE "dayId" = ? ORDER BY "rank", "paperId"`,
+      [day.id],
+    )
+  ).map((e) => ({
+    ...e,
+    submittedAt: toDate(e.submittedAt),
+    inLatestDigest: Boolean(e.inLatestDigest),
+  }));
   const storedByPaper = new Map(stored.map((e) => [e.paperId, e]));
   const listed = new Set(paperIds);
   const kept = stored.filter((e) => !listed.has(e.paperId));
@@ -676,7 +647,6 @@ export async function writeDigest(
        "upvotes" = excluded."upvotes", "submittedAt" = excluded."submittedAt",
        "inLatestDigest" = excluded."inLatestDigest"`,
   );
-  const changed = await totals.after(paperIds.filter((_, i) => !matches[i]));
   const becomesApiDay = !fromText && !day.fromApi;
   if (entryChanges.length > 0 || becomesApiDay) {
     await sql.execute(`UPDATE "Day" SET "updatedAt" = ?, "fromApi" = ? WHERE "id" = ?`, [
@@ -695,7 +665,6 @@ export async function writeDigest(
     papersNotLoaded: 0,
     notes: [],
     words: written.words,
-    totals: changed,
   };
 }
 
@@ -712,17 +681,13 @@ export async function writeList(
   source: string,
   now = new Date(),
 ): Promise<WriteCounts> {
-  // A list adds no day entry, but it may give an author list to a paper that had none.
-  const totals = new TotalsChange(sql);
   const written = await writePapers(
     sql,
     digest.papers,
     null,
     () => ({ newer: false, replace: false, neverLower: true, keepAuthorCount: true }),
     now,
-    { change: totals },
   );
-  const changed = await totals.after([]);
   const [list] = await sql.query<{ id: number }>(
     `INSERT INTO "PaperList" ("name", "capturedOn", "source", "createdAt", "updatedAt")
      VALUES (?, ?, ?, ?, ?)
@@ -753,6 +718,5 @@ export async function writeList(
     papersNotLoaded: 0,
     notes: [],
     words: written.words,
-    totals: changed,
   };
 }
