@@ -34,6 +34,15 @@ const OPERATIONS: Record<string, string> = {
   "a paper that is not there": `{ paper(arxivId: "9912.99999") { title } }`,
   "an author's papers below a paper": `query($arxivId: String!) { paper(arxivId: $arxivId) {
     authors { name papers(first: 3) { totalCount nodes { title } } } } }`,
+  "the authors' papers below a page of papers": `{ papers(first: 8, orderBy: { field: UPVOTES }) {
+    nodes { title authors { name papers(first: 2) { edges { cursor node { title publishedAt } }
+      pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } } } } }`,
+  // The last papers without a date: their authors' pages hold papers without a date too (last).
+  "the authors' papers, dates missing": `{ papers(last: 6, orderBy: { field: PUBLISHED_AT }) {
+    nodes { authors { papers(first: 4) { edges { cursor node { title publishedAt } } } } } } }`,
+  "the authors' papers, filtered, ascending": `{ papers(first: 2, filter: { minUpvotes: 1 }) {
+    nodes { authors { papers(first: 2, filter: { minUpvotes: 2 }, orderBy: { field: UPVOTES, direction: ASC }) {
+      edges { cursor node { title upvotes } } pageInfo { hasNextPage } } } } } }`,
   "a day's first page": `query($date: Date!) { day(date: $date) { id date paperCount totalUpvotes
     previous { date } next { date }
     papers(first: 20) { totalCount edges { cursor node { rank upvotes inLatestDigest paper { arxivId title authors { name } } } }
@@ -102,5 +111,10 @@ describe.each(ENGINES)("compiled reads on %s", (provider) => {
         `query($date: Date!) { day(date: $date) { papers(first: 20) { edges { node { rank upvotes paper { title authors { name } } } } } } }`,
       ),
     ).toBe(1);
+    // The authors' own pages under a page of papers: one statement for all of them.
+    const nested = (first: number) =>
+      `{ papers(first: ${first}, orderBy: { field: UPVOTES }) { nodes { authors { name papers(first: 2) { nodes { title } } } } } }`;
+    expect(await count(nested(3))).toBe(2);
+    expect(await count(nested(40))).toBe(2);
   });
 });

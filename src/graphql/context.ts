@@ -22,6 +22,8 @@ export interface Context extends Services {
   loaders: Loaders;
   /** Who is asking: the `Authorization: Bearer` token, checked once per request, when needed. */
   viewer: () => Promise<Credential>;
+  /** Per-request batches keyed by what they share (e.g. `Author.papers` pages of one shape). */
+  batches: Map<unknown, unknown>;
 }
 
 export function createContext(
@@ -35,5 +37,10 @@ export function createContext(
     credential ??= authenticate(services.db, authorization, jwt());
     return credential;
   };
-  return { ...services, viewer, loaders: createLoaders(services.db, services.provider, viewer) };
+  return {
+    ...services,
+    viewer,
+    loaders: createLoaders(services.db, services.provider, viewer),
+    batches: new Map(),
+  };
 }

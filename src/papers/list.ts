@@ -447,3 +447,71 @@ export async function countPapers(
     : await readerOf(db).query<{ n: number | bigint }>(sql, q.params);
   return Number(rows[0]?.n ?? 0);
 }
+
+/**
+ * The first page of several authors' papers (`Author.papers` under a list of authors) in one
+ * statement, rather than one per author: each author's papers are numbered in the page's order
+ * (ROW_NUMBER over a partition per author) and the first `size + 1` of each kept. Only first pages
+ * (no cursor) in an order other than RELEVANCE, read with a compiled selection, are read so;
+ * `null` says to read each author's page with `listPapers` instead. A paper of two of the authors
+ * is in both pages; an author named twice in a paper's list has it once (DISTINCT).
+ */
+export async function listAuthorsFirstPages(
+  db: Db,
+  provider: Provider,
+  authorIds: readonly number[],
+  /** The filter without `authorId`: each author's is `{ ...filter, authorId }`. */
+  filter: PaperFilter,
+  field: PaperOrderField,
+  direction: Direction,
+  args: PageArgs,
+  select: CompiledSelection,
+): Promise<Map<number, PaperPage> | null> {
+  if (field === "RELEVANCE" || args.after || args.before || args.last != null) return null;
+  const { size } = pageSize(args);
+  const order = ORDERS[field];
+  const resolved = await resolveFilter(db, provider, filter);
+  const q = new Query(provider);
+  // First in the text: SQLite numbers `?` in the order they appear.
+  const owners =
+    provider === "sqlite"
+      ? `(SELECT "value" FROM json_each(${q.p(JSON.stringify(authorIds))}))`
+      : `(SELECT unnest(${q.p(authorIds)}::int[]))`;
+  applyFilter(q, filter, resolved, "page");
+  if (q.from !== 'FROM "Paper" p') return null;
+  const ordered = `${order.nullable ? `(${order.key} IS NULL), ` : ""}${order.key} ${direction}, p."id" ${direction}`;
+  const sql = `SELECT page."__owner", page."__id", page."__key", ${select.columns}
+    FROM (SELECT o."authorId" AS "__owner", p."id" AS "__id", ${order.key} AS "__key",
+            ROW_NUMBER() OVER (PARTITION BY o."authorId" ORDER BY ${ordered}) AS "__n"
+          FROM (SELECT DISTINCT pa."paperId", pa."authorId" FROM "PaperAuthor" pa
+                WHERE pa."hidden" = false AND pa."authorId" IN ${owners}) o
+          JOIN "Paper" p ON p."id" = o."paperId"
+          ${q.where.length ? `WHERE ${q.where.join(" AND ")}` : ""}) page
+    JOIN "Paper" n ON n."id" = page."__id"
+    WHERE page."__n" <= ${q.p(size + 1)}
+    ORDER BY page."__owner", page."__n"`;
+  const rows = await readerOf(db).query(sql, q.params);
+  const byOwner = new Map<number, Record<string, unknown>[]>();
+  for (const row of rows) {
+    const owner = Number(row.__owner);
+    const list = byOwner.get(owner);
+    if (list) list.push(row);
+    else byOwner.set(owner, [row]);
+  }
+  const pages = new Map<number, PaperPage>();
+  for (const authorId of authorIds) {
+    const all = byOwner.get(authorId) ?? [];
+    const page = all.slice(0, size);
+    const fingerprint = fingerprintOf({ ...filter, authorId }, field, direction);
+    pages.set(authorId, {
+      ids: page.map((r) => Number(r.__id)),
+      nodes: page.map((r) => select.decode(r)),
+      cursors: page.map((r) =>
+        encodeCursor(fingerprint, normalizeKey(r.__key, order), Number(r.__id)),
+      ),
+      hasNextPage: all.length > size,
+      hasPreviousPage: false,
+    });
+  }
+  return pages;
+}

@@ -1,15 +1,18 @@
 /** Paper, its authors, appearances and upvote history; and the `papers` and `paper` queries. */
 import { queryFromInfo } from "@pothos/plugin-prisma";
+import DataLoader from "dataloader";
 import type { GraphQLResolveInfo } from "graphql";
 import { readerOf } from "../../db/client.ts";
 import { compileSelection, findUnique } from "../../db/select-sql.ts";
 import { arxivIdOf } from "../../papers/arxiv.ts";
 import {
   countPapers,
+  listAuthorsFirstPages,
   listPapers,
   PAGE_SIZE,
   type PaperFilter,
   type PaperOrderField,
+  type PaperPage,
 } from "../../papers/list.ts";
 import { builder, COSTS, filterCost } from "../builder.ts";
 import type { Context } from "../context.ts";
@@ -330,6 +333,16 @@ export async function resolvePaperConnection(
     const byId = new Map((rows as { id: number }[]).map((row) => [row.id, row]));
     nodes = page.ids.map((id) => byId.get(id) as Record<string, unknown>);
   }
+  return connectionOf(ctx, filter, page, nodes);
+}
+
+/** A connection's object from a page of papers and their nodes. */
+function connectionOf(
+  ctx: Context,
+  filter: PaperFilter,
+  page: PaperPage,
+  nodes: Record<string, unknown>[],
+) {
   return {
     edges: nodes.map((node, i) => ({ cursor: page.cursors[i] as string, node })),
     pageInfo: {
@@ -340,6 +353,63 @@ export async function resolvePaperConnection(
     },
     totalCount: () => countPapers(ctx.db, ctx.provider, filter),
   };
+}
+
+type AuthorPages = DataLoader<number, PaperPage | null>;
+
+/**
+ * The first page of `Author.papers` for an author, read with the other authors' of the same
+ * request that ask the same (selection, filter, order, size) in one statement
+ * (`listAuthorsFirstPages`): under a page of papers' authors it would otherwise be a statement per
+ * author. `null` when the page cannot be read so (a cursor, RELEVANCE, a selection Prisma reads).
+ */
+async function authorFirstPage(
+  ctx: Context,
+  info: GraphQLResolveInfo,
+  authorId: number,
+  filter: PaperFilter,
+  order: { field: PaperOrderField; direction?: "ASC" | "DESC" | null },
+  args: {
+    first?: number | null;
+    after?: string | null;
+    last?: number | null;
+    before?: string | null;
+  },
+): Promise<PaperPage | null> {
+  if (args.after || args.before || args.last != null || order.field === "RELEVANCE") return null;
+  const query = queryFromInfo({
+    context: ctx,
+    info,
+    typeName: "Paper",
+    paths: [["nodes"], ["edges", "node"]],
+  });
+  const select = compileSelection(ctx.provider, "Paper", query, "n");
+  if (!select) return null;
+  const direction = order.direction ?? "DESC";
+  const key = JSON.stringify(["Author.papers", filter, order.field, direction, args.first ?? null]);
+  let groups = ctx.batches.get(select) as Map<string, AuthorPages> | undefined;
+  if (!groups) {
+    groups = new Map();
+    ctx.batches.set(select, groups);
+  }
+  let loader = groups.get(key);
+  if (!loader) {
+    loader = new DataLoader<number, PaperPage | null>(async (ids) => {
+      const pages = await listAuthorsFirstPages(
+        ctx.db,
+        ctx.provider,
+        ids,
+        filter,
+        order.field,
+        direction,
+        args,
+        select,
+      );
+      return ids.map((id) => pages?.get(id) ?? null);
+    });
+    groups.set(key, loader);
+  }
+  return loader.load(authorId);
 }
 
 export const PaperConnection = builder.connectionObject(
@@ -438,19 +508,14 @@ builder.prismaObjectField("Author", "papers", (t) =>
       field: 2 + filterCost(args.filter),
       multiplier: pageMultiplier(args),
     }),
-    resolve: (author, args, ctx, info) => {
+    resolve: async (author, args, ctx, info) => {
+      const others = checkFilter(args.filter);
       // `authorId` is understood by listPapers (src/papers/list.ts): a visible authorship.
-      const filter: PaperFilter & { authorId: number } = {
-        ...checkFilter(args.filter),
-        authorId: author.id,
-      };
-      return resolvePaperConnection(
-        ctx,
-        info,
-        filter,
-        (args.orderBy ?? { field: "PUBLISHED_AT" }) as { field: PaperOrderField },
-        args,
-      ) as never;
+      const filter: PaperFilter & { authorId: number } = { ...others, authorId: author.id };
+      const order = (args.orderBy ?? { field: "PUBLISHED_AT" }) as { field: PaperOrderField };
+      const page = await authorFirstPage(ctx, info, author.id, others, order, args);
+      if (page) return connectionOf(ctx, filter, page, page.nodes ?? []) as never;
+      return resolvePaperConnection(ctx, info, filter, order, args) as never;
     },
   }),
 );
