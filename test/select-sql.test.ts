@@ -90,6 +90,26 @@ describe.each(ENGINES)("compiled reads on %s", (provider) => {
     expect(JSON.stringify(compiled.data)).not.toMatch(/"(?:edges|nodes)":\[\]/);
   });
 
+  it("counts each author's papers under a list of authors as the database does", async () => {
+    const result = await post<{
+      papers: { nodes: { authors: { id: string; papers: { totalCount: number } }[] }[] };
+    }>(server, {
+      // One paper: a count under a list is costed as if each were its own statement.
+      query: `{ papers(first: 1, orderBy: { field: UPVOTES }) { nodes { authors { id
+        papers(filter: { minUpvotes: 2 }) { totalCount } } } } }`,
+    });
+    expect(result.errors).toBeUndefined();
+    const authors = result.data?.papers.nodes.flatMap((n) => n.authors) ?? [];
+    expect(authors.length).toBeGreaterThan(1);
+    for (const author of authors) {
+      const authorId = Number(Buffer.from(author.id, "base64").toString().split(":")[1]);
+      const expected = await database.db.paper.count({
+        where: { authors: { some: { authorId, hidden: false } }, upvotes: { gte: 2 } },
+      });
+      expect(author.papers.totalCount, `author ${authorId}`).toBe(expected);
+    }
+  });
+
   it("reads a page of papers with their authors in one statement", async () => {
     const count = async (query: string) => {
       statements.length = 0;

@@ -515,3 +515,33 @@ export async function listAuthorsFirstPages(
   }
   return pages;
 }
+
+/**
+ * How many papers each author has under a filter (`Author.papers { totalCount }` under a list of
+ * authors), in one statement: the count of `listPapers`'s `{ ...filter, authorId }` for each.
+ */
+export async function countAuthorsPapers(
+  db: Db,
+  provider: Provider,
+  authorIds: readonly number[],
+  filter: PaperFilter,
+): Promise<Map<number, number>> {
+  const resolved = await resolveFilter(db, provider, filter);
+  const q = new Query(provider);
+  const owners =
+    provider === "sqlite"
+      ? `(SELECT "value" FROM json_each(${q.p(JSON.stringify(authorIds))}))`
+      : `(SELECT unnest(${q.p(authorIds)}::int[]))`;
+  // The page's shape of the filters: a search as a condition, the FROM left to the authors.
+  applyFilter(q, filter, resolved, "page");
+  const rows = await readerOf(db).query<{ owner: number | bigint; n: number | bigint }>(
+    `SELECT o."authorId" AS "owner", count(*) AS "n"
+     FROM (SELECT DISTINCT pa."paperId", pa."authorId" FROM "PaperAuthor" pa
+           WHERE pa."hidden" = false AND pa."authorId" IN ${owners}) o
+     JOIN "Paper" p ON p."id" = o."paperId"
+     ${q.where.length ? `WHERE ${q.where.join(" AND ")}` : ""}
+     GROUP BY o."authorId"`,
+    q.params,
+  );
+  return new Map(rows.map((r) => [Number(r.owner), Number(r.n)]));
+}

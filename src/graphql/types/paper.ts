@@ -6,6 +6,7 @@ import { readerOf } from "../../db/client.ts";
 import { compileSelection, findUnique } from "../../db/select-sql.ts";
 import { arxivIdOf } from "../../papers/arxiv.ts";
 import {
+  countAuthorsPapers,
   countPapers,
   listAuthorsFirstPages,
   listPapers,
@@ -357,6 +358,20 @@ function connectionOf(
 
 type AuthorPages = DataLoader<number, PaperPage | null>;
 
+/** `Author.papers { totalCount }`, counted with the other authors' of the request. */
+function authorPaperCount(ctx: Context, filter: PaperFilter, authorId: number): Promise<number> {
+  const key = `Author.papers totalCount ${JSON.stringify(filter)}`;
+  let loader = ctx.batches.get(key) as DataLoader<number, number> | undefined;
+  if (!loader) {
+    loader = new DataLoader<number, number>(async (ids) => {
+      const counts = await countAuthorsPapers(ctx.db, ctx.provider, ids, filter);
+      return ids.map((id) => counts.get(id) ?? 0);
+    });
+    ctx.batches.set(key, loader);
+  }
+  return loader.load(authorId);
+}
+
 /**
  * The first page of `Author.papers` for an author, read with the other authors' of the same
  * request that ask the same (selection, filter, order, size) in one statement
@@ -514,8 +529,12 @@ builder.prismaObjectField("Author", "papers", (t) =>
       const filter: PaperFilter & { authorId: number } = { ...others, authorId: author.id };
       const order = (args.orderBy ?? { field: "PUBLISHED_AT" }) as { field: PaperOrderField };
       const page = await authorFirstPage(ctx, info, author.id, others, order, args);
-      if (page) return connectionOf(ctx, filter, page, page.nodes ?? []) as never;
-      return resolvePaperConnection(ctx, info, filter, order, args) as never;
+      const connection = page
+        ? connectionOf(ctx, filter, page, page.nodes ?? [])
+        : await resolvePaperConnection(ctx, info, filter, order, args);
+      // The counts of all the authors asking with the same filter: one statement.
+      connection.totalCount = () => authorPaperCount(ctx, others, author.id);
+      return connection as never;
     },
   }),
 );
