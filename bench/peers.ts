@@ -14,7 +14,8 @@
  *    stops the benchmark (exit 1) with the diff.
  * 4. `--rounds` interleaved rounds; in each, every server x query for `--seconds` with
  *    autocannon (`--connections`, 10); every answer is checked against the verified one.
- * 5. A burst: `--burst-connections` (64) clients on Q1 for `--burst-seconds`, papergraph only.
+ * 5. A burst: `--burst-connections` (64) clients on Q1 for `--burst-seconds`, papergraph on
+ *    both engines and PostGraphile (for its tail, as a reference).
  * 6. The tables are printed and written into bench/README.md between the markers.
  */
 import { execFileSync } from "node:child_process";
@@ -497,7 +498,8 @@ async function main(): Promise<void> {
   const memory = new Map(lives.map((live) => [live.name, memoryMb(live.server.pid)]));
 
   const bursts: { name: string; run: Run }[] = [];
-  for (const name of ["papergraph-pg", "papergraph-sqlite"]) {
+  // PostGraphile's burst too: the tail a user would get from the peer, for comparison.
+  for (const name of ["papergraph-pg", "papergraph-sqlite", "postgraphile"]) {
     const live = lives.find((l) => l.name === name) as Live;
     console.log(`burst: ${BURST_CONNECTIONS} clients on Q1 for ${BURST_SECONDS} s, ${name}`);
     bursts.push({ name, run: await load(live, "Q1", BURST_CONNECTIONS, BURST_SECONDS) });
