@@ -175,6 +175,10 @@ describe.each(ENGINES)("hostile GraphQL input on %s", (provider) => {
       "no id": gid("Paper:"),
       "no type": gid(":1"),
       "three parts": gid("Paper:1:2"),
+      "a listing with one row id": gid("DayEntry:1"),
+      "a listing with three row ids": gid("DayEntry:1:2:3"),
+      "a listing with a leading zero": gid("DayEntry:1:02"),
+      "two row ids of an unknown type": gid("Foo:1:2"),
       "a word for an id": gid("Paper:one"),
       "not base64": "%%%",
       "base64 without its padding": gid("Paper:1").replace(/=+$/, ""),
@@ -240,7 +244,14 @@ describe.each(ENGINES)("hostile GraphQL input on %s", (provider) => {
 
     it("resolves well-formed ids naming nothing to null: unknown types, missing rows", async () => {
       const paper = gid(`Paper:${papers[0]}`);
-      const nothing = [gid("Foo:1"), gid("Query:1"), gid("DayEntry:1"), gid("Paper:2147483647")];
+      const nothing = [
+        gid("Foo:1"),
+        gid("Query:1"),
+        gid("DayEntry:2147483647:1"),
+        gid("Paper:2147483647"),
+        gid("UpvotePoint:2147483647"),
+        gid("Vote:2147483647"),
+      ];
       const result = await send(
         server,
         `query($id: ID!, $ids: [ID!]!) { node(id: $id) { id } nodes(ids: $ids) { id } }`,
@@ -249,8 +260,80 @@ describe.each(ENGINES)("hostile GraphQL input on %s", (provider) => {
       expect(result.errors).toBeUndefined();
       expect(result.data).toEqual({
         node: null,
-        nodes: [{ id: paper }, null, null, null, null, { id: gid("Day:1") }],
+        nodes: [{ id: paper }, null, null, null, null, null, null, { id: gid("Day:1") }],
       });
+    });
+
+    it("resolves an unknown type's id to null in node and nodes, not an error", async () => {
+      const result = await send(
+        server,
+        `query($id: ID!, $ids: [ID!]!) { node(id: $id) { __typename id } nodes(ids: $ids) { id } }`,
+        { id: gid("Foo:1"), ids: [gid("Foo:1"), gid("Bar:2147483647")] },
+      );
+      expect(result.status).toBe(200);
+      expect(result.errors).toBeUndefined();
+      expect(result.data).toEqual({ node: null, nodes: [null, null] });
+    });
+
+    it("gives every cached object a global id that node(id) resolves to the same object", async () => {
+      const listing = "id rank upvotes inLatestDigest day { id date } paper { id }";
+      const result = await send(
+        server,
+        `query($date: Date!, $paper: ID!) {
+          day(date: $date) { id papers(first: 3) { nodes { ${listing} } } }
+          node(id: $paper) { ... on Paper { id appearances { ${listing} } upvoteHistory { id date upvotes }
+            votes(first: 5) { nodes { id createdAt user { id handle } paper { id } } } } } }`,
+        { date: DAY, paper: gid(`Paper:${papers[0]}`) },
+      );
+      expect(result.errors).toBeUndefined();
+      const entries = result.data.day.papers.nodes;
+      const paper = result.data.node;
+      expect(entries).toHaveLength(3);
+      expect(paper.upvoteHistory.length).toBeGreaterThan(0);
+      expect(paper.votes.nodes).toHaveLength(2);
+      // One listing reached from its day and from its paper has one id and one content, so a
+      // client cache normalises both to one record.
+      const onDay = new Map(entries.map((e: { id: string }) => [e.id, e]));
+      const shared = paper.appearances.filter((a: { id: string }) => onDay.has(a.id));
+      expect(shared.length).toBeGreaterThan(0);
+      for (const appearance of shared) expect(appearance).toEqual(onDay.get(appearance.id));
+      // Ids are unique across everything returned.
+      const objects = [
+        ...entries,
+        ...paper.appearances,
+        ...paper.upvoteHistory,
+        ...paper.votes.nodes,
+      ];
+      const ids = objects.map((o: { id: string }) => o.id);
+      expect(new Set(ids).size).toBe(new Set(objects.map((o) => JSON.stringify(o))).size);
+      // Each id fetches its object again, with the same fields.
+      const again = await send(
+        server,
+        `query($ids: [ID!]!) { nodes(ids: $ids) { __typename id
+          ... on DayEntry { ${listing} }
+          ... on UpvotePoint { date upvotes }
+          ... on Vote { createdAt user { id handle } paper { id } } } }`,
+        { ids },
+      );
+      expect(again.errors).toBeUndefined();
+      expect(again.data.nodes.map((n: { __typename: string }) => n?.__typename)).toEqual([
+        ...Array(entries.length + paper.appearances.length).fill("DayEntry"),
+        ...Array(paper.upvoteHistory.length).fill("UpvotePoint"),
+        ...Array(paper.votes.nodes.length).fill("Vote"),
+      ]);
+      for (const [i, object] of objects.entries()) {
+        const { __typename: _typename, ...fetched } = again.data.nodes[i];
+        expect(fetched).toEqual(object);
+      }
+      // The same ids on a second read: stable.
+      const repeat = await send(
+        server,
+        `query($date: Date!) { day(date: $date) { papers(first: 3) { nodes { id } } } }`,
+        { date: DAY },
+      );
+      expect(repeat.data.day.papers.nodes.map((e: { id: string }) => e.id)).toEqual(
+        entries.map((e: { id: string }) => e.id),
+      );
     });
   });
 

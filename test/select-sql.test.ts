@@ -16,8 +16,8 @@ const PAPER_FIELDS = `id arxivId title abstract authorCount publishedAt upvotes 
   discussionUrl arxivUrl pdfUrl aiSummary aiKeywords viewerHasUpvoted
   organization { handle name avatarUrl } submittedBy { handle name }
   authors { id name huggingFaceUser }
-  appearances { rank upvotes inLatestDigest day { id date } }
-  upvoteHistory { date upvotes }`;
+  appearances { id rank upvotes inLatestDigest day { id date } }
+  upvoteHistory { id date upvotes }`;
 
 /** Operations whose answers are compared; `$arxivId` and `$date` are filled in from the data. */
 const OPERATIONS: Record<string, string> = {
@@ -45,7 +45,7 @@ const OPERATIONS: Record<string, string> = {
       edges { cursor node { title upvotes } } pageInfo { hasNextPage } } } } } }`,
   "a day's first page": `query($date: Date!) { day(date: $date) { id date paperCount totalUpvotes
     previous { date } next { date }
-    papers(first: 20) { totalCount edges { cursor node { rank upvotes inLatestDigest paper { arxivId title authors { name } } } }
+    papers(first: 20) { totalCount edges { cursor node { id rank upvotes inLatestDigest paper { arxivId title authors { name } } } }
       pageInfo { hasNextPage endCursor } } } }`,
   "a day by upvotes": `query($date: Date!) { day(date: $date) { papers(first: 5, orderBy: UPVOTES) {
     edges { node { rank paper { title upvotes } } } } } }`,
@@ -128,7 +128,7 @@ describe.each(ENGINES)("compiled reads on %s", (provider) => {
     ).toBe(1);
     expect(
       await count(
-        `query($date: Date!) { day(date: $date) { papers(first: 20) { edges { node { rank upvotes paper { title authors { name } } } } } } }`,
+        `query($date: Date!) { day(date: $date) { papers(first: 20) { edges { node { id rank upvotes paper { id title authors { name } } } } } } }`,
       ),
     ).toBe(1);
     // The authors' own pages under a page of papers: one statement for all of them.

@@ -106,7 +106,43 @@ export const builder = new SchemaBuilder<{
       description: `Items before \`before\` (from the end without it), at most ${PAGE_SIZE.max}.`,
     },
     beforeArgOptions: { description: "The startCursor of the next page." },
-    nodesOnConnection: true,
+    nodeTypeOptions: {
+      description:
+        "An object with a global id: `node(id:)` and `nodes(ids:)` fetch it again, and client caches (Relay, Apollo, urql's graphcache) key it by its `id`.",
+    },
+    idFieldOptions: {
+      description:
+        "The object's global id: opaque (do not parse it), stable (the same object always has the same id) and unique across every type.",
+    },
+    pageInfoTypeOptions: {
+      description: "Where a page lies in its connection, for the next request.",
+    },
+    hasNextPageFieldOptions: {
+      description:
+        "Whether items follow this page: ask for them with `first` and `after: endCursor`.",
+    },
+    hasPreviousPageFieldOptions: {
+      description:
+        "Whether items precede this page: ask for them with `last` and `before: startCursor`.",
+    },
+    startCursorFieldOptions: {
+      description: "The cursor of the page's first item; null when the page is empty.",
+    },
+    endCursorFieldOptions: {
+      description: "The cursor of the page's last item; null when the page is empty.",
+    },
+    pageInfoFieldOptions: { description: "Where this page lies in the connection." },
+    edgesFieldOptions: {
+      description: "The page's items in order, each with its cursor (and what an edge adds).",
+    },
+    nodesOnConnection: {
+      description: "The page's items in order: `edges { node }` without the cursors.",
+    },
+    cursorFieldOptions: {
+      description:
+        "An opaque position in this connection: give it as `after` (or `before`) to the same field with the same arguments.",
+    },
+    nodeFieldOptions: { description: "The item at this position of the connection." },
     // `node` and `nodes` are defined in types/node.ts, which reads ids strictly and caps `nodes`.
     nodeQueryOptions: false,
     nodesQueryOptions: false,
@@ -114,7 +150,7 @@ export const builder = new SchemaBuilder<{
     decodeGlobalID: (globalID) => {
       const parsed = parseGlobalId(globalID);
       if (typeof parsed === "string") throw new UserInputError("id", parsed);
-      return { typename: parsed.typename, id: String(parsed.id) };
+      return { typename: parsed.typename, id: parsed.key.join(":") };
     },
   },
   prisma: {
@@ -129,4 +165,7 @@ export const builder = new SchemaBuilder<{
   complexity: { defaultComplexity: 1, defaultListMultiplier: 10 },
 });
 
-builder.queryType({});
+builder.queryType({
+  description:
+    "Reads: papers, days, weeks and months, named lists, dashboards, and any object by its global id. No sign-in needed, except for `viewer`.",
+});

@@ -1,10 +1,13 @@
 /**
- * Relay global ids: base64 of `Type:id`, where every id of this API is a row id, a decimal integer
- * in 1..2^31-1 written canonically (no sign, no leading zero, no exponent). One node has exactly
- * one id string: `Paper:1e3`, `Paper:1.5`, `Paper:01` or a base64 spelling other than the one this
- * API writes are not ids of paper 1 (or 1000), they are malformed, and a malformed id is the
- * client's mistake (BAD_USER_INPUT naming the argument). A well-formed id of a type that is not a
- * node here (`Foo:1`) or of a row that does not exist names nothing: `node` answers null.
+ * Relay global ids: base64 of `Type:key`, where the key is a row id, a decimal integer in
+ * 1..2^31-1 written canonically (no sign, no leading zero, no exponent), or for the types keyed by
+ * two rows (COMPOUND_KEYS: a paper's listing on a day is keyed by the day and the paper) two such
+ * row ids, `DayEntry:3:17`. One node has exactly one id string: `Paper:1e3`, `Paper:1.5`,
+ * `Paper:01`, `Paper:1:2`, `Foo:1:2`, `DayEntry:3` or a base64 spelling other than the one this
+ * API writes are not ids of anything, they are malformed, and a malformed id is the client's
+ * mistake (BAD_USER_INPUT naming the argument). A well-formed id of a type that is not a node
+ * here (`Foo:1`) or of a row that does not exist names nothing: `node` answers null, as
+ * Relay's own servers (graphql-relay's `nodeDefinitions`) do.
  */
 import { UserInputError } from "./errors.ts";
 
@@ -18,9 +21,15 @@ export function parseRowId(text: string): number | null {
   return id <= MAX_ROW_ID ? id : null;
 }
 
+/** The node types whose key is two row ids, by the GraphQL type name; every other has one. */
+export const COMPOUND_KEYS: ReadonlySet<string> = new Set(["DayEntry"]);
+
 export interface GlobalId {
   typename: string;
+  /** The (first) row id of the key. */
   id: number;
+  /** Every row id of the key: one, or two for COMPOUND_KEYS types. */
+  key: number[];
 }
 
 /** A value as an error message shows it: JSON, cut to about 60 characters. */
@@ -38,14 +47,18 @@ export function parseGlobalId(value: unknown): GlobalId | string {
   // `value` was exactly the base64 of it.
   if (Buffer.from(text, "utf8").toString("base64") !== value) return problem;
   const match = /^([A-Za-z][A-Za-z0-9]*):(.*)$/s.exec(text);
-  const id = match ? parseRowId(match[2] as string) : null;
-  if (!match || id === null) return problem;
-  return { typename: match[1] as string, id };
+  if (!match) return problem;
+  const typename = match[1] as string;
+  const parts = (match[2] as string).split(":");
+  const key = parts.map(parseRowId);
+  if (parts.length > 2 || key.some((id) => id === null)) return problem;
+  if (key.length !== (COMPOUND_KEYS.has(typename) ? 2 : 1)) return problem;
+  return { typename, id: key[0] as number, key: key as number[] };
 }
 
-/** The global id of a row: what `parseGlobalId` reads back. */
-export function globalIdOf(typename: string, id: number): string {
-  return Buffer.from(`${typename}:${id}`, "utf8").toString("base64");
+/** The global id of a row (or of a pair of rows): what `parseGlobalId` reads back. */
+export function globalIdOf(typename: string, ...key: number[]): string {
+  return Buffer.from(`${typename}:${key.join(":")}`, "utf8").toString("base64");
 }
 
 /**

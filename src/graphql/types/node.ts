@@ -27,7 +27,7 @@ async function loadNodes(
   const nodeInterface = info.schema.getType("Node") as GraphQLInterfaceType;
   const nodeTypes = new Set(info.schema.getPossibleTypes(nodeInterface).map((type) => type.name));
   const known = parsed.map((id) =>
-    nodeTypes.has(id.typename) ? { typename: id.typename, id: String(id.id) } : null,
+    nodeTypes.has(id.typename) ? { typename: id.typename, id: id.key.join(":") } : null,
   );
   return Promise.all(await resolveNodes(builder, ctx, info, known));
 }
@@ -38,14 +38,24 @@ builder.queryFields((t) => ({
     nullable: true,
     description:
       "The object a Relay global id names, or null when it names nothing here (no such type or row). A malformed id is a BAD_USER_INPUT error.",
-    args: { id: t.arg.id({ required: true }) },
+    args: {
+      id: t.arg.id({
+        required: true,
+        description: "A global id this API wrote: the `id` of any object that implements Node.",
+      }),
+    },
     resolve: async (_root, { id }, ctx, info) => (await loadNodes(ctx, info, [id], () => "id"))[0],
   }),
   nodes: t.field({
     type: [builder.nodeInterfaceRef()],
     nullable: { list: false, items: true },
     description: `The objects Relay global ids name, in order; null for each id that names nothing. At most ${MAX_NODES} ids; a malformed one is a BAD_USER_INPUT error naming it (\`ids[2]\`).`,
-    args: { ids: t.arg.idList({ required: true }) },
+    args: {
+      ids: t.arg.idList({
+        required: true,
+        description: `Global ids this API wrote, at most ${MAX_NODES}; the answer has one item per id, in the same order.`,
+      }),
+    },
     // Each id costs what its selection costs. Past the cap nothing is loaded (the resolver
     // refuses the list, naming \`ids\`), so such a list costs one selection, not a cost error.
     complexity: (args) => ({

@@ -21,11 +21,15 @@ import { cursorRule, KEYSET } from "../cursors.ts";
 import { UserInputError } from "../errors.ts";
 
 export const Author = builder.prismaNode("Author", {
-  id: { field: "id" },
+  id: {
+    field: "id",
+    description: "The author's global id: opaque and stable; `node(id:)` fetches the author again.",
+  },
   nullable: true,
-  description: "A person named as an author of papers.",
+  description:
+    "A person named as an author of papers. Authors are told apart by name as the digests spell it: two people of one name are one Author.",
   fields: (t) => ({
-    name: t.exposeString("name"),
+    name: t.exposeString("name", { description: "The name as the digests spell it." }),
     huggingFaceUser: t.exposeString("hfUsername", {
       nullable: true,
       description: "The author's Hugging Face user name, when they claimed a paper.",
@@ -33,8 +37,14 @@ export const Author = builder.prismaNode("Author", {
   }),
 });
 
-export const UpvotePoint = builder.prismaObject("UpvoteSnapshot", {
+export const UpvotePoint = builder.prismaNode("UpvoteSnapshot", {
   name: "UpvotePoint",
+  id: {
+    field: "id",
+    description:
+      "The point's global id: opaque and stable; `node(id:)` fetches the point again. A point never changes once recorded.",
+  },
+  nullable: true,
   description: "A digest upvote count seen on a day: the points of a paper's upvote chart.",
   select: { id: true },
   fields: (t) => ({
@@ -42,7 +52,10 @@ export const UpvotePoint = builder.prismaObject("UpvoteSnapshot", {
       type: "Date",
       description: "The digest day the count was seen on.",
     }),
-    upvotes: t.exposeInt("upvotes"),
+    upvotes: t.exposeInt("upvotes", {
+      description:
+        "The paper's upvotes as that digest showed them (votes cast on this server not included).",
+    }),
   }),
 });
 
@@ -88,7 +101,11 @@ export function pageMultiplier(args: { first?: number | null; last?: number | nu
 }
 
 export const Paper = builder.prismaNode("Paper", {
-  id: { field: "id" },
+  id: {
+    field: "id",
+    description:
+      "The paper's global id: opaque and stable; `node(id:)` fetches the paper again, and votes name the paper by it.",
+  },
   nullable: true,
   select: { id: true },
   description: "A research paper, as the digests list it.",
@@ -97,8 +114,14 @@ export const Paper = builder.prismaNode("Paper", {
       nullable: true,
       description: "The arXiv id (`2410.17243`), when known. Page-text digests do not give it.",
     }),
-    title: t.exposeString("title"),
-    abstract: t.exposeString("abstract"),
+    title: t.exposeString("title", {
+      description:
+        "The title as the digest gave it, LaTeX included (`$\\textbf{Only-IF}$:Revealing ...`).",
+    }),
+    abstract: t.exposeString("abstract", {
+      description:
+        "The abstract as the digest gave it (page-text digests may cut it short; an API digest of the paper replaces it whole). Empty when no digest gave one.",
+    }),
     authors: t.field({
       type: [Author],
       complexity: { field: 1, multiplier: 5 },
@@ -123,8 +146,13 @@ export const Paper = builder.prismaNode("Paper", {
     upvotes: t.exposeInt("upvotes", {
       description: "The count users see: digestUpvotes + localUpvotes.",
     }),
-    digestUpvotes: t.exposeInt("digestUpvotes", { description: "Upvotes in the newest digest." }),
-    localUpvotes: t.exposeInt("localUpvotes", { description: "Upvotes cast on this server." }),
+    digestUpvotes: t.exposeInt("digestUpvotes", {
+      description:
+        "Upvotes as the newest digest listing the paper gave them (page text never lowers them).",
+    }),
+    localUpvotes: t.exposeInt("localUpvotes", {
+      description: "Upvotes cast on this server by its signed-in users (see `votes`).",
+    }),
     trendingScore: t.exposeFloat("trendingScore", {
       description: "log10(1 + upvotes) + (days from 1970-01-01 to the newest day listing it) / 3.",
     }),
@@ -137,7 +165,11 @@ export const Paper = builder.prismaNode("Paper", {
       description:
         "GitHub stars of the code repository, as the Daily Papers API last reported them (`githubStars`); null when it did not.",
     }),
-    projectUrl: t.exposeString("projectUrl", { nullable: true, description: "Project page." }),
+    projectUrl: t.exposeString("projectUrl", {
+      nullable: true,
+      description:
+        "The paper's project page: the Daily Papers API's `projectPage` when it gives one, else the first link in the abstract to a host that is not a code host, arxiv.org, doi.org, huggingface.co, hf.co, x.com or twitter.com (`*.github.io` pages count). Null when there is neither.",
+    }),
     thumbnailUrl: t.exposeString("thumbnailUrl", {
       nullable: true,
       description:
@@ -199,28 +231,34 @@ export const Paper = builder.prismaNode("Paper", {
     }),
     arxivUrl: t.string({
       nullable: true,
+      description:
+        "The arXiv abstract page, `https://arxiv.org/abs/<arxivId>`; null without an arXiv id.",
       select: { arxivId: true },
       resolve: (p) => (p.arxivId ? `https://arxiv.org/abs/${p.arxivId}` : null),
     }),
     pdfUrl: t.string({
       nullable: true,
+      description: "The arXiv PDF, `https://arxiv.org/pdf/<arxivId>`; null without an arXiv id.",
       select: { arxivId: true },
       resolve: (p) => (p.arxivId ? `https://arxiv.org/pdf/${p.arxivId}` : null),
     }),
     appearances: t.relation("dayEntries", {
       complexity: { field: 1, multiplier: 3 },
-      description: "The days the paper was listed on, oldest first, with its rank there.",
+      description:
+        "The paper's listings: one per day whose digest listed it, oldest day first, with its rank and upvotes there.",
       query: { orderBy: { day: { date: "asc" } } },
     }),
     upvoteHistory: t.relation("upvoteHistory", {
       complexity: { field: 1, multiplier: 5 },
-      description: "Every change of its digest upvote count, oldest first: chart it.",
+      description:
+        "Every change of its digest upvote count, oldest day first (ties in recording order): chart it. Votes cast on this server are not in it.",
       query: { orderBy: [{ seenOn: "asc" }, { id: "asc" }] },
     }),
   }),
 });
 
 export const PaperOrderFieldEnum = builder.enumType("PaperOrderField", {
+  description: "What papers are ordered by.",
   values: {
     UPVOTES: { description: "By upvotes (digest + local)." },
     PUBLISHED_AT: { description: "By publication date; papers without one come last." },
@@ -234,14 +272,26 @@ export const PaperOrderFieldEnum = builder.enumType("PaperOrderField", {
 });
 
 export const OrderDirection = builder.enumType("OrderDirection", {
-  values: ["ASC", "DESC"] as const,
+  description: "Which way an order runs; ties are broken by the paper id, in the same direction.",
+  values: {
+    ASC: { description: "Smallest (oldest, fewest) first." },
+    DESC: { description: "Largest (newest, most) first." },
+  } as const,
 });
 
 export const PaperOrder = builder.inputType("PaperOrder", {
   description: "Every order ends with the paper id as a tie-breaker, so pages never overlap.",
   fields: (t) => ({
-    field: t.field({ type: PaperOrderFieldEnum, required: true }),
-    direction: t.field({ type: OrderDirection, defaultValue: "DESC" }),
+    field: t.field({
+      type: PaperOrderFieldEnum,
+      required: true,
+      description: "What to order by.",
+    }),
+    direction: t.field({
+      type: OrderDirection,
+      defaultValue: "DESC",
+      description: "Which way: DESC (most, newest first) by default.",
+    }),
   }),
 });
 
@@ -250,10 +300,18 @@ export const PaperFilterInput = builder.inputType("PaperFilter", {
   fields: (t) => ({
     dayFrom: t.field({ type: "Date", description: "Listed in a digest on or after this day." }),
     dayTo: t.field({ type: "Date", description: "Listed in a digest on or before this day." }),
-    publishedFrom: t.field({ type: "DateTime" }),
-    publishedTo: t.field({ type: "DateTime" }),
-    minUpvotes: t.int(),
-    maxUpvotes: t.int(),
+    publishedFrom: t.field({
+      type: "DateTime",
+      description:
+        "Published (`publishedAt`) at or after this instant; papers without a date fail it.",
+    }),
+    publishedTo: t.field({
+      type: "DateTime",
+      description:
+        "Published (`publishedAt`) at or before this instant; papers without a date fail it.",
+    }),
+    minUpvotes: t.int({ description: "At least this many `upvotes` (digest + local)." }),
+    maxUpvotes: t.int({ description: "At most this many `upvotes` (digest + local)." }),
     author: t.string({ description: "A visible author's name contains this (any case)." }),
     hasCode: t.boolean({
       description: `true: only papers whose \`codeUrl\` is set; false: only papers without one. \`codeUrl\` is ${CODE_URL_RULE}.`,
@@ -431,6 +489,7 @@ export const PaperConnection = builder.connectionObject(
   {
     type: Paper,
     name: "PaperConnection",
+    description: "Papers in the order asked for, a page at a time.",
     fields: (t) => ({
       totalCount: t.int({
         description: "How many papers match, in all pages. Counted only when asked for.",
@@ -440,7 +499,7 @@ export const PaperConnection = builder.connectionObject(
       }),
     }),
   },
-  { name: "PaperEdge" },
+  { name: "PaperEdge", description: "A paper with its cursor." },
 );
 
 /** The arguments of every paper connection: filter, order and Relay page arguments. */

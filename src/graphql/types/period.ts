@@ -21,15 +21,36 @@ interface PeriodShape {
   end: string;
 }
 
-const PeriodKind = builder.enumType("PeriodKind", { values: ["WEEK", "MONTH"] as const });
+const PeriodKind = builder.enumType("PeriodKind", {
+  description: "Whether a period is a week or a month.",
+  values: {
+    WEEK: { description: "An ISO week, Monday to Sunday (`2024-W43`)." },
+    MONTH: { description: "A calendar month (`2024-10`)." },
+  } as const,
+});
 
 export const Period = builder.objectRef<PeriodShape>("Period").implement({
   description: "A week (ISO, Monday first) or a month of digests.",
   fields: (t) => ({
-    id: t.exposeString("id", { description: "`2024-W43` or `2024-10`." }),
-    kind: t.field({ type: PeriodKind, resolve: (p) => p.kind }),
-    start: t.field({ type: "Date", resolve: (p) => p.start }),
-    end: t.field({ type: "Date", resolve: (p) => p.end }),
+    id: t.exposeString("id", {
+      description:
+        "The period's name, `2024-W43` or `2024-10`: what `week(id:)` or `month(id:)` takes, and the key client caches use with the type name (it is not a global id: `node(id:)` does not take it).",
+    }),
+    kind: t.field({
+      type: PeriodKind,
+      description: "A week or a month.",
+      resolve: (p) => p.kind,
+    }),
+    start: t.field({
+      type: "Date",
+      description: "Its first day (a Monday, or the 1st of the month).",
+      resolve: (p) => p.start,
+    }),
+    end: t.field({
+      type: "Date",
+      description: "Its last day, included (a Sunday, or the month's last day).",
+      resolve: (p) => p.end,
+    }),
     days: t.prismaField({
       type: ["Day"],
       description: "The days of the period that have a digest, oldest first.",
@@ -76,7 +97,12 @@ builder.queryFields((t) => ({
   week: t.field({
     type: Period,
     description: "An ISO week, `YYYY-Www` (Monday to Sunday).",
-    args: { id: t.arg.string({ required: true }) },
+    args: {
+      id: t.arg.string({
+        required: true,
+        description: "The ISO week, `2024-W43`; anything else is a BAD_USER_INPUT error.",
+      }),
+    },
     resolve: (_root, { id }) => {
       const range = weekRange(id);
       if (!range) throw new UserInputError("id", `"${id}" is not an ISO week like 2024-W43`);
@@ -86,7 +112,12 @@ builder.queryFields((t) => ({
   month: t.field({
     type: Period,
     description: "A calendar month, `YYYY-MM`.",
-    args: { id: t.arg.string({ required: true }) },
+    args: {
+      id: t.arg.string({
+        required: true,
+        description: "The month, `2024-10`; anything else is a BAD_USER_INPUT error.",
+      }),
+    },
     resolve: (_root, { id }) => {
       const range = monthRange(id);
       if (!range) throw new UserInputError("id", `"${id}" is not a month like 2024-10`);

@@ -53,6 +53,7 @@ export async function rangeTotals(ctx: Context, from: string, to: string) {
 }
 
 const BucketEnum = builder.enumType("Bucket", {
+  description: "The size of a time series' buckets.",
   values: {
     DAY: { description: "One point per day." },
     WEEK: { description: "ISO weeks (`2024-W43`), Monday to Sunday." },
@@ -72,8 +73,17 @@ const SeriesPoint = builder.objectRef<PointShape>("SeriesPoint").implement({
   description: "One bucket of a time series; buckets without digests have zeros.",
   fields: (t) => ({
     bucket: t.exposeString("key", { description: "`2024-10-25`, `2024-W43` or `2024-10`." }),
-    start: t.field({ type: "Date", resolve: (p) => p.start }),
-    end: t.field({ type: "Date", resolve: (p) => p.end, description: "Clipped to the range." }),
+    start: t.field({
+      type: "Date",
+      description: "The bucket's first day, clipped to the range (`from` for the first bucket).",
+      resolve: (p) => p.start,
+    }),
+    end: t.field({
+      type: "Date",
+      description:
+        "The bucket's last day, included, clipped to the range (`to` for the last bucket).",
+      resolve: (p) => p.end,
+    }),
     papers: t.exposeInt("papers", { description: "Distinct papers listed in the bucket." }),
     upvotes: t.exposeInt("upvotes", { description: "Sum of those papers' upvotes now." }),
   }),
@@ -86,9 +96,12 @@ interface AuthorStatShape {
 }
 
 const AuthorStat = builder.objectRef<AuthorStatShape>("AuthorStat").implement({
+  description:
+    "An author's papers in a date range (`topAuthors`): a figure of that range, not an object of its own, so it has no id (client caches keep it inside the query's answer).",
   fields: (t) => ({
     author: t.prismaField({
       type: Author,
+      description: "The author.",
       resolve: (query, s, _args, ctx) =>
         ctx.db.author.findUniqueOrThrow({ ...query, where: { id: s.authorId } }),
     }),
@@ -102,9 +115,17 @@ builder.queryFields((t) => ({
     type: [SeriesPoint],
     description: `Papers and upvotes per bucket over [from, to] (at most ${MAX_BUCKETS} buckets).`,
     args: {
-      from: t.arg({ type: "Date", required: true }),
-      to: t.arg({ type: "Date", required: true }),
-      bucket: t.arg({ type: BucketEnum, defaultValue: "DAY" }),
+      from: t.arg({ type: "Date", required: true, description: "The range's first day." }),
+      to: t.arg({
+        type: "Date",
+        required: true,
+        description: "The range's last day, included; not before `from`.",
+      }),
+      bucket: t.arg({
+        type: BucketEnum,
+        defaultValue: "DAY",
+        description: "One point per day (default), ISO week or calendar month.",
+      }),
     },
     complexity: (args) => rangeCost(args.from, args.to, "timeSeries"),
     resolve: async (_root, { from, to, bucket }, ctx) => {
@@ -141,9 +162,16 @@ builder.queryFields((t) => ({
     description:
       "The authors with the most papers listed in [from, to] (visible authors only; an author named twice in one paper's list counts that paper once).",
     args: {
-      from: t.arg({ type: "Date", required: true }),
-      to: t.arg({ type: "Date", required: true }),
-      first: t.arg.int({ defaultValue: 10 }),
+      from: t.arg({ type: "Date", required: true, description: "The range's first day." }),
+      to: t.arg({
+        type: "Date",
+        required: true,
+        description: "The range's last day, included; not before `from`.",
+      }),
+      first: t.arg.int({
+        defaultValue: 10,
+        description: `How many to return: 10 by default, 1 to ${MAX_TOP}.`,
+      }),
     },
     complexity: (args) => ({
       field: rangeCost(args.from, args.to, "topAuthors"),
@@ -187,9 +215,16 @@ builder.queryFields((t) => ({
     type: ["Paper"],
     description: "The most upvoted papers listed in [from, to].",
     args: {
-      from: t.arg({ type: "Date", required: true }),
-      to: t.arg({ type: "Date", required: true }),
-      first: t.arg.int({ defaultValue: 10 }),
+      from: t.arg({ type: "Date", required: true, description: "The range's first day." }),
+      to: t.arg({
+        type: "Date",
+        required: true,
+        description: "The range's last day, included; not before `from`.",
+      }),
+      first: t.arg.int({
+        defaultValue: 10,
+        description: `How many to return: 10 by default, 1 to ${MAX_TOP}.`,
+      }),
     },
     complexity: (args) => ({
       field: rangeCost(args.from, args.to, "topPapers"),

@@ -55,6 +55,7 @@ const VoteEventRef = builder.objectRef<VoteEvent>("VoteEvent").implement({
     }),
     paper: t.prismaField({
       type: "Paper",
+      description: "The paper whose count changed, as it is when the event is delivered.",
       resolve: async (query, event, _args, ctx) => {
         const paper = columnsOnly(query)
           ? await currentPaper(event, ctx)
@@ -71,7 +72,10 @@ const VoteEventRef = builder.objectRef<VoteEvent>("VoteEvent").implement({
   }),
 });
 
-builder.subscriptionType({});
+builder.subscriptionType({
+  description:
+    "Live updates over Server-Sent Events (`accept: text/event-stream`); no sign-in needed. A client may hold a limited number of them open (TOO_MANY_SUBSCRIPTIONS).",
+});
 builder.subscriptionFields((t) => ({
   paperVotes: t.field({
     type: VoteEventRef,
@@ -101,7 +105,13 @@ builder.subscriptionFields((t) => ({
   dayRanking: t.field({
     type: VoteEventRef,
     description: "Vote changes of the papers of a day: refetch its ranking by upvotes.",
-    args: { date: t.arg({ type: "Date", required: true }) },
+    args: {
+      date: t.arg({
+        type: "Date",
+        required: true,
+        description: "The digest day whose papers to watch; a day without a digest sends nothing.",
+      }),
+    },
     subscribe: (_root, { date }, ctx) =>
       ctx.pubsub.listen(ctx as ClientContext, "dayRanking", date),
     resolve: (event) => event,

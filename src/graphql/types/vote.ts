@@ -13,22 +13,40 @@ import { checkPage } from "./day.ts";
 import { pageMultiplier } from "./paper.ts";
 
 export const User = builder.prismaNode("User", {
-  id: { field: "id" },
+  id: {
+    field: "id",
+    description: "The user's global id: opaque and stable; `node(id:)` fetches the user again.",
+  },
   nullable: true,
-  description: "A signed-in user of this server.",
+  description: "A user of this server, who signs in with an API token or a JWT.",
   fields: (t) => ({
-    handle: t.exposeString("handle"),
-    name: t.exposeString("name", { nullable: true }),
-    createdAt: t.expose("createdAt", { type: "DateTime" }),
+    handle: t.exposeString("handle", {
+      description:
+        "The user's unique login handle (`npx papergraph user create <handle>`); for a JWT user, its `preferred_username` (else `sub`), made unique when taken.",
+    }),
+    name: t.exposeString("name", {
+      nullable: true,
+      description: "The user's display name; null when none was given.",
+    }),
+    createdAt: t.expose("createdAt", {
+      type: "DateTime",
+      description: "When the user was created (a JWT user: when first seen).",
+    }),
   }),
 });
 
-export const Vote = builder.prismaObject("Vote", {
-  description: "An upvote cast on this server.",
+export const Vote = builder.prismaNode("Vote", {
+  id: {
+    field: "id",
+    description:
+      "The vote's global id: opaque and stable while the vote stands; `node(id:)` fetches it again. A vote taken back and cast again is a new vote with a new id.",
+  },
+  nullable: true,
+  description: "An upvote cast on this server: one user's on one paper.",
   fields: (t) => ({
-    createdAt: t.expose("createdAt", { type: "DateTime" }),
-    paper: t.relation("paper"),
-    user: t.relation("user"),
+    createdAt: t.expose("createdAt", { type: "DateTime", description: "When it was cast." }),
+    paper: t.relation("paper", { description: "The paper upvoted." }),
+    user: t.relation("user", { description: "Who cast it." }),
   }),
 });
 
@@ -53,7 +71,16 @@ builder.prismaObjectField("Paper", "votes", (t) =>
       defaultSize: PAGE_SIZE.default,
       maxSize: PAGE_SIZE.max,
       totalCount: true,
-      args: { since: t.arg({ type: "DateTime" }), until: t.arg({ type: "DateTime" }) },
+      args: {
+        since: t.arg({
+          type: "DateTime",
+          description: "Only votes cast at or after this instant.",
+        }),
+        until: t.arg({
+          type: "DateTime",
+          description: "Only votes cast at or before this instant.",
+        }),
+      },
       complexity: (args) => ({ field: 2, multiplier: pageMultiplier(args) }),
       query: (args) => {
         // Runs while the parent plans its SQL, before this field's own argument check.
@@ -65,8 +92,11 @@ builder.prismaObjectField("Paper", "votes", (t) =>
         };
       },
     },
-    { name: "PaperVoteConnection" },
-    { name: "PaperVoteEdge" },
+    {
+      name: "PaperVoteConnection",
+      description: "A paper's votes, newest first, a page at a time.",
+    },
+    { name: "PaperVoteEdge", description: "A vote with its cursor." },
   ),
 );
 
@@ -84,6 +114,7 @@ const Viewer = builder.objectRef<{ userId: number }>("Viewer").implement({
   fields: (t) => ({
     user: t.prismaField({
       type: "User",
+      description: "The signed-in user.",
       resolve: (query, v, _args, ctx) =>
         ctx.db.user.findUniqueOrThrow({ ...query, where: { id: v.userId } }),
     }),
@@ -109,8 +140,11 @@ const Viewer = builder.objectRef<{ userId: number }>("Viewer").implement({
           });
         },
       },
-      { name: "ViewerVoteConnection" },
-      { name: "ViewerVoteEdge" },
+      {
+        name: "ViewerVoteConnection",
+        description: "The signed-in user's votes, newest first, a page at a time.",
+      },
+      { name: "ViewerVoteEdge", description: "A vote with its cursor." },
     ),
   }),
 });
@@ -129,6 +163,7 @@ builder.queryField("viewer", (t) =>
 );
 
 const VoteInput = builder.inputType("VoteInput", {
+  description: "Which paper a vote mutation is about.",
   fields: (t) => ({
     // Read strictly by `vote` (src/graphql/ids.ts), which names `input.paperId` when it is wrong.
     paperId: t.id({ required: true, description: "The paper's global id (`Paper.id`)." }),
@@ -143,11 +178,15 @@ const VotePayload = builder.objectRef<{
   counts: VoteResult["paper"];
 }>("VotePayload");
 VotePayload.implement({
+  description: "What a vote mutation did, and the paper as it now is.",
   fields: (t) => ({
     changed: t.exposeBoolean("changed", {
       description: "False when nothing changed: the vote was already there (or already gone).",
     }),
-    viewerHasUpvoted: t.exposeBoolean("viewerHasUpvoted"),
+    viewerHasUpvoted: t.exposeBoolean("viewerHasUpvoted", {
+      description:
+        "Whether the signed-in user's upvote is now there: true after upvotePaper, false after removeUpvote.",
+    }),
     paper: t.prismaField({
       type: "Paper",
       description: "The paper with its fresh counts.",
@@ -193,7 +232,10 @@ async function vote(ctx: Context, paperGlobalId: string | number, up: boolean) {
   }
 }
 
-builder.mutationType({});
+builder.mutationType({
+  description:
+    "Votes by the signed-in user (`Authorization: Bearer <token>`), rate-limited per user.",
+});
 builder.mutationFields((t) => ({
   // Nullable, so that a refused mutation nulls its own field and not the others' data.
   upvotePaper: t.field({
@@ -201,7 +243,9 @@ builder.mutationFields((t) => ({
     nullable: true,
     description:
       "Upvotes a paper as the signed-in user. Idempotent: a second upvote changes nothing. Null, with a field error, when refused (RATE_LIMITED, NOT_FOUND, BAD_USER_INPUT, UNAUTHENTICATED).",
-    args: { input: t.arg({ type: VoteInput, required: true }) },
+    args: {
+      input: t.arg({ type: VoteInput, required: true, description: "The paper to upvote." }),
+    },
     resolve: (_root, { input }, ctx) => vote(ctx, input.paperId, true),
   }),
   removeUpvote: t.field({
@@ -209,7 +253,13 @@ builder.mutationFields((t) => ({
     nullable: true,
     description:
       "Takes the signed-in user's upvote back. Idempotent. Null, with a field error, when refused, as for upvotePaper.",
-    args: { input: t.arg({ type: VoteInput, required: true }) },
+    args: {
+      input: t.arg({
+        type: VoteInput,
+        required: true,
+        description: "The paper whose upvote to take back.",
+      }),
+    },
     resolve: (_root, { input }, ctx) => vote(ctx, input.paperId, false),
   }),
 }));
