@@ -4,16 +4,19 @@
  * UPVOTES, with and without totalCount, over HTTP to the server in its own process.
  *
  *   npx tsx bench/search.ts [--engines sqlite,postgresql] [--seconds 5] [--connections 10] [--fresh]
+ *     [--checkout <dir>]
  *
  * The databases are kept between runs (bench/out/search/papergraph.db and the PostgreSQL
  * database papergraph_search) while they hold the corpus; `--fresh` loads them again (a few
  * minutes each). Each operation is timed alone (p50 and p90 of 50 requests, one at a time), then
  * under autocannon at `--connections` connections. The answer's digest (sha256 of its JSON, first
- * 12 hex digits) shows that two checkouts give the same results.
+ * 12 hex digits) shows that two checkouts give the same results. `--checkout` runs the server of
+ * another checkout (its `src/main.ts`, with node_modules and src/generated in place) on the same
+ * databases, for a before/after under the same load (its migrations must be the same).
  */
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import pg from "pg";
@@ -33,13 +36,14 @@ const { values } = parseArgs({
     fresh: { type: "boolean", default: false },
     /** Only the operations whose name contains this (e.g. `RELEVANCE`). */
     only: { type: "string", default: "" },
+    checkout: { type: "string" },
   },
 });
 
 const DAYS = 1000;
 const PAPERS = 110;
 const corpus = `bench/out/digests-${DAYS}x${PAPERS}`;
-const SQLITE_FILE = "bench/out/search/papergraph.db";
+const SQLITE_FILE = resolve("bench/out/search/papergraph.db");
 const DATABASE_NAME = "papergraph_search";
 
 const SEARCHES = { selective: "kozendi7 model", broad: "diffusion model" };
@@ -84,7 +88,7 @@ async function paperCount(target: DatabaseTarget): Promise<number> {
 async function database(provider: Provider): Promise<DatabaseTarget> {
   let target: DatabaseTarget;
   if (provider === "sqlite") {
-    mkdirSync("bench/out/search", { recursive: true });
+    mkdirSync(dirname(SQLITE_FILE), { recursive: true });
     target = parseDatabaseUrl(`file:${SQLITE_FILE}`);
   } else {
     const url = new URL(POSTGRES_ADMIN_URL);
@@ -123,13 +127,16 @@ async function database(provider: Provider): Promise<DatabaseTarget> {
 
 async function run(provider: Provider): Promise<string[]> {
   const target = await database(provider);
-  const server = startServerProcess({
-    DATABASE_URL: target.url,
-    LOG_LEVEL: "warn",
-    SAMPLE_DATA: "false",
-    QUERY_BUDGET_PER_MINUTE: "1000000000",
-    RESPONSE_CACHE: "off",
-  });
+  const server = startServerProcess(
+    {
+      DATABASE_URL: target.url,
+      LOG_LEVEL: "warn",
+      SAMPLE_DATA: "false",
+      QUERY_BUDGET_PER_MINUTE: "1000000000",
+      RESPONSE_CACHE: "off",
+    },
+    values.checkout ? { cwd: values.checkout } : {},
+  );
   const rows: string[] = [];
   try {
     const url = await server.url;
