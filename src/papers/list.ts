@@ -18,6 +18,9 @@ import type { Provider } from "../db/target.ts";
 import { nameKey, SearchSyntaxError, searchTerms } from "../search/documents.ts";
 import {
   addSearch,
+  denseSearch,
+  PROBE_BUDGET,
+  probedPage,
   queryRelevance,
   querySearch,
   type ResolvedSearch,
@@ -62,6 +65,9 @@ export interface PaperPage {
   hasNextPage: boolean;
   hasPreviousPage: boolean;
 }
+
+/** How often SQLite pages of a dense search were probed, or probed in vain and read again. */
+export const probePaths = { probed: 0, fallback: 0 };
 
 export const PAGE_SIZE = { default: 20, max: 100 } as const;
 
@@ -340,26 +346,66 @@ export async function listPapers(
 
   const resolved = await resolveFilter(db, provider, filter);
   const reader = readerOf(db);
+  // SQLite: a search most papers match is read by probing the order's rows (src/search/query.ts).
+  const probing =
+    provider === "sqlite" && field !== "RELEVANCE" && resolved.search
+      ? await denseSearch(db, resolved.search.match)
+      : false;
   const rows: Record<string, unknown>[] = [];
   let relevance = false;
   for (let i = first; i < segments.length && rows.length <= size; i++) {
-    const q = new Query(provider);
-    applyFilter(q, filter, resolved, "page", field === "RELEVANCE" ? dir : undefined);
-    const key = field === "RELEVANCE" ? (q.relevance as string) : order.key;
-    const atCursor = cursor && i === first;
-    let orderBy: string;
-    if (segments[i] === "keyed") {
-      if (order.nullable) q.where.push(`${key} IS NOT NULL`);
-      if (atCursor) {
-        q.where.push(`(${key}, p."id") ${cmp} (${q.p(cursor[0])}, ${q.p(cursor[1])})`);
+    /** The segment's query, with the search or (probing) without it. */
+    const segment = (searched: boolean) => {
+      const q = new Query(provider);
+      applyFilter(
+        q,
+        filter,
+        searched ? resolved : { ...resolved, search: undefined },
+        "page",
+        field === "RELEVANCE" ? dir : undefined,
+      );
+      const key = field === "RELEVANCE" ? (q.relevance as string) : order.key;
+      const atCursor = cursor && i === first;
+      let orderBy: string;
+      if (segments[i] === "keyed") {
+        if (order.nullable) q.where.push(`${key} IS NOT NULL`);
+        if (atCursor) {
+          q.where.push(`(${key}, p."id") ${cmp} (${q.p(cursor[0])}, ${q.p(cursor[1])})`);
+        }
+        orderBy = `${key} ${dir}, p."id" ${dir}`;
+      } else {
+        q.where.push(`${key} IS NULL`);
+        if (atCursor) q.where.push(`p."id" ${cmp} ${q.p(cursor[1])}`);
+        orderBy = `p."id" ${dir}`;
       }
-      orderBy = `${key} ${dir}, p."id" ${dir}`;
-    } else {
-      q.where.push(`${key} IS NULL`);
-      if (atCursor) q.where.push(`p."id" ${cmp} ${q.p(cursor[1])}`);
-      orderBy = `p."id" ${dir}`;
-    }
+      return { q, key, orderBy };
+    };
     const limit = size + 1 - rows.length;
+    /** The papers' columns are read for the page's rows only, after the page is cut. */
+    const withColumns = (page: string) =>
+      select
+        ? `SELECT page."__id", page."__key", ${select.columns}
+         FROM (${page}) page JOIN "Paper" n ON n."id" = page."__id"
+         ORDER BY page."__key" ${dir}, page."__id" ${dir}`
+        : page;
+    if (probing && resolved.search) {
+      const { q, key, orderBy } = segment(false);
+      const walk = `SELECT p."id" AS "__id", ${key} AS "__key" ${q.from}
+        ${q.where.length ? `WHERE ${q.where.join(" AND ")}` : ""}
+        ORDER BY ${orderBy} LIMIT ${limit * PROBE_BUDGET}`;
+      const walkOrder =
+        segments[i] === "keyed" ? `w."__key" ${dir}, w."__id" ${dir}` : `w."__id" ${dir}`;
+      const page = probedPage(walk, walkOrder, resolved.search.match, (v) => q.p(v), limit);
+      const found = await reader.query(withColumns(page), q.params);
+      // A full page is the segment's next rows; a short one may have run out of budget.
+      if (found.length === limit) {
+        probePaths.probed++;
+        rows.push(...found);
+        continue;
+      }
+      probePaths.fallback++;
+    }
+    const { q, key, orderBy } = segment(true);
     if (field === "RELEVANCE" && resolved.search) {
       // Ranked pages are first read over the rank candidates (src/search/query.ts); the papers'
       // columns are then read by Prisma (a second statement).
@@ -382,13 +428,7 @@ export async function listPapers(
     const page = `SELECT p."id" AS "__id", ${key} AS "__key" ${q.from}
       ${q.where.length ? `WHERE ${q.where.join(" AND ")}` : ""}
       ORDER BY ${orderBy} LIMIT ${q.p(limit)}`;
-    // The papers' columns are read for the page's rows only, after the page is cut.
-    const sql = select
-      ? `SELECT page."__id", page."__key", ${select.columns}
-         FROM (${page}) page JOIN "Paper" n ON n."id" = page."__id"
-         ORDER BY page."__key" ${dir}, page."__id" ${dir}`
-      : page;
-    rows.push(...(await reader.query(sql, q.params)));
+    rows.push(...(await reader.query(withColumns(page), q.params)));
   }
   const more = rows.length > size;
   const page = rows.slice(0, size);

@@ -16,6 +16,11 @@
  *   Bloom filter) and the order's index is read until the page is full. Dense matches fill it in
  *   a few rows; sparse ones cost a walk of the index with one lookup per row, cheaper than reading
  *   each match's paper row and sorting them (EXPLAIN QUERY PLAN in bench/README.md).
+ * - SQLite, other orders, when most papers match (denseSearch): collecting the matches alone reads
+ *   every one of them (190 ms for 75,000 of 100,000 papers). Then the order's index is read first,
+ *   at most `PROBE_BUDGET` rows a page row, and each row is probed in FTS5 (a rowid lookup in the
+ *   lists, ~0.1 ms): 20-30 probes fill a page. A walk that does not fill its page within the budget
+ *   is run again with the set (src/papers/list.ts), so the budget bounds the extra work.
  * - SQLite, relevance: the matches are ranked and sorted inside FTS5 (a co-routine), then joined to
  *   their papers in rank order until the page is full, instead of reading every match's paper.
  * - SQLite, a count: the filter columns are read from a narrow index keyed by id
@@ -23,7 +28,7 @@
  *   list without a join. Never a rank.
  * - PostgreSQL plans these itself (GIN bitmap for sparse matches, the order's index for dense ones).
  */
-import type { Db } from "../db/client.ts";
+import { type Db, readerOf } from "../db/client.ts";
 import type { Provider } from "../db/target.ts";
 import { matchExpression, quoteLexeme } from "./documents.ts";
 import { rankableWords, rankBound, SHORT } from "./rank.ts";
@@ -98,6 +103,54 @@ export async function resolveSearch(
     match: matchExpression(provider, terms, exact),
     rankable: rankableWords(provider, terms, exact),
   };
+}
+
+/** SQLite: the newest papers (by id) whose share of matches tells a dense search. */
+const DENSITY_WINDOW = 1000;
+/** SQLite: a search is dense when it matches at least this share of the newest papers. */
+const DENSE_SHARE = 1 / 4;
+/**
+ * SQLite: order's index rows read per page row by a probing walk before it gives up (at a quarter
+ * of the papers matching, four rows a page row are expected).
+ */
+export const PROBE_BUDGET = 8;
+
+/**
+ * SQLite: whether a search matches so many papers that a page in another order than relevance is
+ * best read by probing each row of the order's index (see above). Decided on the newest
+ * `DENSITY_WINDOW` papers: FTS5 reads only that end of each list (~0.5 ms). Only the plan depends
+ * on it, never the result.
+ */
+export async function denseSearch(db: Db, match: string): Promise<boolean> {
+  const [row] = await readerOf(db).query<{ hits: number | bigint; papers: number | bigint }>(
+    `SELECT (SELECT count(*) FROM "PaperWords" WHERE "PaperWords" MATCH ?
+        AND "rowid" > (SELECT max("id") FROM "Paper") - ${DENSITY_WINDOW}) AS "hits",
+      (SELECT count(*) FROM "Paper"
+        WHERE "id" > (SELECT max("id") FROM "Paper") - ${DENSITY_WINDOW}) AS "papers"`,
+    [match],
+  );
+  const papers = Number(row?.papers ?? 0);
+  return papers > 0 && Number(row?.hits ?? 0) >= papers * DENSE_SHARE;
+}
+
+/**
+ * SQLite: a page read by probing each row of `walk` in FTS5. `walk` reads the page's papers in
+ * order (columns `__id`, `__key`), filtered and past the cursor but not searched, and bounded
+ * (`LIMIT`); `order` is its order over those columns. `p` adds the parameters after walk's.
+ */
+export function probedPage(
+  walk: string,
+  order: string,
+  match: string,
+  p: (value: unknown) => string,
+  limit: number,
+): string {
+  // The outer order is the co-routine's own: SQLite reads it in order and stops at the LIMIT
+  // (no sort), so a page probes only the rows up to its last.
+  return `SELECT w."__id", w."__key" FROM (${walk}) w
+    WHERE EXISTS (SELECT 1 FROM "PaperWords" WHERE "PaperWords" MATCH ${p(match)}
+      AND "rowid" = w."__id")
+    ORDER BY ${order} LIMIT ${p(limit)}`;
 }
 
 /** Where a relevance page's SQL takes the restriction to rank candidates (src/search/rank.ts). */
