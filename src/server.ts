@@ -5,6 +5,7 @@
 import { maxAliasesPlugin } from "@escape.tech/graphql-armor-max-aliases";
 import { maxDirectivesPlugin } from "@escape.tech/graphql-armor-max-directives";
 import { maxTokensPlugin } from "@escape.tech/graphql-armor-max-tokens";
+import { useGraphQLSSE } from "@graphql-yoga/plugin-graphql-sse";
 import { GraphQLError } from "graphql";
 import { createYoga, maskError, type Plugin, type YogaLogger } from "graphql-yoga";
 import type { Redis } from "ioredis";
@@ -18,7 +19,7 @@ import { maskUnavailable, UserInputError } from "./graphql/errors.ts";
 import { useLiveDelivery } from "./graphql/live-delivery.ts";
 import { createEvents, type PubSub } from "./graphql/pubsub.ts";
 import { schema } from "./graphql/schema.ts";
-import { bodySizeLimit } from "./http/body-limit.ts";
+import { bodySizeLimit, streamBodyLimit } from "./http/body-limit.ts";
 import { type QueryBudget, queryCostPlugin } from "./http/budget.ts";
 import { corsPolicy, refuseSimplePosts, varyByOrigin } from "./http/cross-site.ts";
 import { typedError } from "./http/errors.ts";
@@ -39,6 +40,14 @@ export const REQUEST_LIMITS = {
   aliases: 30,
   directives: 20,
 } as const;
+
+/**
+ * Where graphql-sse's client connects (`@graphql-yoga/plugin-graphql-sse`): its single-connection
+ * ("reservation") mode, one event stream for all of a client's operations, and its distinct mode.
+ * `/graphql` itself serves the distinct mode too (Yoga's own SSE), and GraphQL over WebSocket
+ * (src/http/websocket.ts).
+ */
+export const SSE_STREAM_PATH = "/graphql/stream";
 
 /** Ready to run in GraphiQL: the front page of a day, a filtered search, a dashboard series. */
 export const EXAMPLE_OPERATIONS = `# papergraph: a few operations to start from. Run one with the play button.
@@ -185,6 +194,9 @@ export function createServer({
           ]
         : []),
       useLiveDelivery(),
+      // Operations over graphql-sse go through the plugins above (getEnveloped), as over /graphql.
+      streamBodyLimit(SSE_STREAM_PATH, REQUEST_LIMITS.bodyBytes),
+      useGraphQLSSE({ endpoint: SSE_STREAM_PATH }),
       readinessEndpoint({ db, redis }),
     ] as Plugin[],
   });
