@@ -31,6 +31,8 @@ export interface VoteEvent {
 export type Events = {
   paperVotes: [VoteEvent];
   dayRanking: [date: string, event: VoteEvent];
+  /** A user's own votes, by user id: their other devices follow them. */
+  viewerVotes: [userId: string, event: VoteEvent];
 };
 
 /** Papers one subscriber may have events pending for, unread (see LiveStream). */
