@@ -26,6 +26,7 @@ import { typedError } from "./http/errors.ts";
 import { createJwtVerifier, type JwtOptions } from "./http/jwt.ts";
 import { createMetrics, type Metrics, metricsEndpoint } from "./http/metrics.ts";
 import { responseCachePlugin } from "./http/response-cache.ts";
+import { type StreamLimits, singleConnectionStreams } from "./http/sse-streams.ts";
 import { ArgumentError } from "./papers/errors.ts";
 import { memoryRateLimiter, type RateLimiter } from "./votes/rate-limit.ts";
 
@@ -113,6 +114,8 @@ export interface ServerOptions {
    * src/http/response-cache.ts). None unless given.
    */
   responseCache?: { version: DataVersion };
+  /** Bounds on graphql-sse's single-connection streams (src/http/sse-streams.ts). */
+  streamLimits?: StreamLimits;
 }
 
 export function createServer({
@@ -130,17 +133,19 @@ export function createServer({
   statementTimeoutMs,
   redis,
   responseCache,
+  streamLimits,
 }: ServerOptions) {
   const services = { db, provider, pubsub, rateLimiter };
   const queryCost = queryCostPlugin({ limits: LIMITS, budget: queryBudget, trustProxyHops });
   const log = typeof logger === "object" ? logger : undefined;
+  const streams = singleConnectionStreams(SSE_STREAM_PATH, pubsub.clientOf, streamLimits);
   const jwtVerifier = jwt
     ? createJwtVerifier({
         ...jwt,
         onKeysError: (error) => log?.warn({ err: error }, "the JWKS could not be fetched"),
       })
     : undefined;
-  return createYoga({
+  const yoga = createYoga({
     schema,
     context: async (initial) => {
       const authorization = initial.request.headers.get("authorization");
@@ -196,10 +201,17 @@ export function createServer({
       useLiveDelivery(),
       // Operations over graphql-sse go through the plugins above (getEnveloped), as over /graphql.
       streamBodyLimit(SSE_STREAM_PATH, REQUEST_LIMITS.bodyBytes),
-      useGraphQLSSE({ endpoint: SSE_STREAM_PATH }),
+      streams.plugin,
+      useGraphQLSSE({
+        endpoint: SSE_STREAM_PATH,
+        authenticate: streams.authenticate,
+        onConnect: streams.onConnect,
+      }),
       readinessEndpoint({ db, redis }),
     ] as Plugin[],
   });
+  streams.serveThrough(yoga.fetch);
+  return yoga;
 }
 
 export type Server = ReturnType<typeof createServer>;

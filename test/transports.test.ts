@@ -21,6 +21,7 @@ import { WebSocket } from "ws";
 import { createToken, createUser } from "../src/auth/tokens.ts";
 import { upgradeDatabase } from "../src/db/client.ts";
 import { createEvents, type LiveOptions, type PubSub } from "../src/graphql/pubsub.ts";
+import type { StreamLimits } from "../src/http/sse-streams.ts";
 import { serveWebSocket, type WebSocketLimits } from "../src/http/websocket.ts";
 import { ingest } from "../src/ingest/run.ts";
 import { createServer } from "../src/server.ts";
@@ -120,13 +121,18 @@ describe.each(ENGINES)("subscription transports on %s", (provider) => {
   });
 
   /** The server of src/server.ts with graphql-ws on its port, as main.ts runs them. */
-  async function serve(live: LiveOptions = {}, limits: Partial<WebSocketLimits> = {}) {
+  async function serve(
+    live: LiveOptions = {},
+    limits: Partial<WebSocketLimits> = {},
+    streamLimits?: StreamLimits,
+  ) {
     const { pubsub } = createEvents(undefined, live);
     const yoga = createServer({
       db: database.db,
       provider,
       pubsub,
       rateLimiter: memoryRateLimiter(10_000, 60),
+      streamLimits,
     });
     const http = createHttpServer(yoga);
     const websocket = serveWebSocket(http, yoga, { limits });
@@ -296,6 +302,52 @@ describe.each(ENGINES)("subscription transports on %s", (provider) => {
     const late = connect("graphql-ws", url);
     await rejection(late.subscribe(PAPER_VOTES, ids));
     expect(late.closes).toHaveLength(1);
+  });
+
+  it("graphql-sse single connection: bounds the streams a client reserves, and drops a reservation never opened", async () => {
+    const { url } = await serve({}, {}, { perClient: 2, total: 100, openWithinMs: 300 });
+    const stream = `${url}/stream`;
+    const reserve = () => fetch(stream, { method: "PUT" });
+    const open = (token: string, signal?: AbortSignal) =>
+      fetch(stream, {
+        headers: { accept: "text/event-stream", "x-graphql-event-stream-token": token },
+        ...(signal ? { signal } : {}),
+      });
+    /** Reserves until a place is free again (one is freed in the background). */
+    const reserveWhenFree = async () => {
+      const deadline = Date.now() + DEADLINE_MS;
+      for (;;) {
+        const response = await reserve();
+        if (response.status === 201) return response.text();
+        expect(response.status).toBe(429);
+        if (Date.now() > deadline) throw new Error("no place freed");
+        await sleep(50);
+      }
+    };
+    const first = await reserve();
+    const second = await reserve();
+    expect([first.status, second.status]).toEqual([201, 201]);
+    const [one, two] = [await first.text(), await second.text()];
+    expect(one).toMatch(/^[0-9a-f-]{36}$/);
+    const third = await reserve();
+    expect(third.status).toBe(429);
+    expect((await third.json()).errors[0].extensions).toEqual({
+      code: "TOO_MANY_SUBSCRIPTIONS",
+      scope: "client",
+      limit: 2,
+    });
+
+    // The first is opened and stays; the second, never opened, is dropped after 300 ms.
+    const reader = new AbortController();
+    const opened = await open(one, reader.signal);
+    expect(opened.status).toBe(200);
+    await reserveWhenFree();
+    expect((await reserve()).status).toBe(429);
+    expect((await open(two)).status).not.toBe(200);
+
+    // Closing the open stream frees its place.
+    reader.abort();
+    await reserveWhenFree();
   });
 
   it("graphql-sse's endpoint bounds request bodies as /graphql does", async () => {

@@ -120,7 +120,8 @@ export function createEvents(redis?: RedisConnections | string, options: LiveOpt
     return stream;
   }
 
-  return { pubsub: { publish, subscribe, listen, slots }, close };
+  // `clientOf` tells clients apart for other per-client limits too (src/http/sse-streams.ts).
+  return { pubsub: { publish, subscribe, listen, slots, clientOf }, close };
 }
 
 export type PubSub = ReturnType<typeof createEvents>["pubsub"];
