@@ -19,7 +19,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import { createToken, createUser } from "../src/auth/tokens.ts";
-import { upgradeDatabase } from "../src/db/client.ts";
+import { directOf, upgradeDatabase } from "../src/db/client.ts";
+import { openDataVersion } from "../src/db/data-version.ts";
 import { createEvents, type LiveOptions, type PubSub } from "../src/graphql/pubsub.ts";
 import type { StreamLimits } from "../src/http/sse-streams.ts";
 import { serveWebSocket, type WebSocketLimits } from "../src/http/websocket.ts";
@@ -127,11 +128,14 @@ describe.each(ENGINES)("subscription transports on %s", (provider) => {
     streamLimits?: StreamLimits,
   ) {
     const { pubsub } = createEvents(undefined, live);
+    // With the response cache, as `npm start` runs: operations of every transport pass it.
+    const version = openDataVersion(database.target, directOf(database.db));
     const yoga = createServer({
       db: database.db,
       provider,
       pubsub,
       rateLimiter: memoryRateLimiter(10_000, 60),
+      responseCache: { version },
       streamLimits,
     });
     const http = createHttpServer(yoga);
@@ -141,6 +145,7 @@ describe.each(ENGINES)("subscription transports on %s", (provider) => {
       await websocket.close();
       http.closeAllConnections();
       await new Promise((resolve) => http.close(resolve));
+      version.close();
     };
     servers.push(close);
     const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/graphql`;
@@ -155,6 +160,14 @@ describe.each(ENGINES)("subscription transports on %s", (provider) => {
     const { url, pubsub } = await serve();
     const paper = papers[TRANSPORTS.indexOf(transport)] as { id: number };
     const subscriber = connect(transport, url);
+    // Queries go over each transport too, twice (a second one may be a cache hit).
+    for (let i = 0; i < 2; i++) {
+      const answer = await within(
+        subscriber.run(`{ node(id: "${paperGid(paper.id)}") { id } }`),
+        "query",
+      );
+      expect(answer).toEqual({ data: { node: { id: paperGid(paper.id) } } });
+    }
     const events = subscriber.subscribe(PAPER_VOTES, { ids: [paperGid(paper.id)] });
     await registered(pubsub, 1);
     const voter = connect(transport, url, { authorization: alice });
@@ -371,6 +384,43 @@ describe.each(ENGINES)("subscription transports on %s", (provider) => {
       duplex: "half",
     } as RequestInit);
     expect(chunked.status).toBe(411);
+  });
+});
+
+describe("a server process with open WebSockets", () => {
+  it("closes them at SIGTERM (1001) and exits at once, not after the shutdown grace", {
+    timeout: PROCESS_TEST_TIMEOUT,
+  }, async () => {
+    const { target, drop } = await createTestTarget("sqlite");
+    const requests = new AbortController();
+    const server = startServerProcess(
+      { DATABASE_URL: target.url, LOG_LEVEL: "warn", SAMPLE_DATA: "true" },
+      { signal: requests.signal },
+    );
+    try {
+      const url = await server.url;
+      const clients = [connect("graphql-ws", url), connect("graphql-ws", url)];
+      const streams = clients.map((client) =>
+        client.subscribe(`subscription { dayRanking(date: "2025-12-10") { upvotes } }`),
+      );
+      // Each socket is open and acknowledged once a query over it has been answered.
+      for (const client of clients) {
+        expect((await within(client.run("{ __typename }"), "query")).data).toEqual({
+          __typename: "Query",
+        });
+      }
+      const ended = streams.map((stream) => rejection(stream));
+      const signalled = Date.now();
+      server.child.kill("SIGTERM");
+      expect(await within(server.exited, "exit")).toBe(0);
+      // Well under the 10 s the server gives requests in flight.
+      expect(Date.now() - signalled).toBeLessThan(5_000);
+      for (const outcome of await Promise.all(ended)) expect(outcome).toMatchObject({ code: 1001 });
+    } finally {
+      requests.abort();
+      await server.exited;
+      await drop();
+    }
   });
 });
 
