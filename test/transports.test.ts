@@ -241,6 +241,19 @@ describe.each(ENGINES)("subscription transports on %s", (provider) => {
     expect(malformed.closes).toEqual([{ code: 4403, reason: "Forbidden: malformed token" }]);
   });
 
+  it("graphql-ws: reports a syntax error and a token limit as such, not masked", async () => {
+    const { url } = await serve();
+    const client = connect("graphql-ws", url);
+    const syntax = refusalOf(await rejection(client.subscribe("subscription {")));
+    expect(syntax.message).toMatch(/^Syntax Error/);
+    const tokens = refusalOf(
+      await rejection(client.subscribe(`{ ${"__typename ".repeat(3_001)} }`)),
+    );
+    expect(tokens.message).toMatch(/token/i);
+    // Errors of the operation, not of the socket (lazy, the client closes it normally when idle).
+    expect(client.closes.map((c) => c.code).filter((code) => code !== 1000)).toEqual([]);
+  });
+
   it("counts WebSocket and SSE subscriptions against the same per-client limit", async () => {
     const { url, pubsub } = await serve({ perClient: 2 });
     const ids = { ids: [paperGid(papers[7]?.id as number)] };

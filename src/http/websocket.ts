@@ -138,9 +138,14 @@ function formatted(error: GraphQLError): GraphQLFormattedError {
   return json;
 }
 
-/** A failure that is not a typed GraphQL error: masked as Yoga masks it. */
+/**
+ * An error before the operation runs, as Yoga reports it: the client's (a syntax error, a typed
+ * refusal) as it is, anything else masked.
+ */
 function masked(error: unknown): GraphQLError {
-  if (error instanceof GraphQLError && error.extensions?.code) return error;
+  if (error instanceof GraphQLError && (error.extensions?.code || !error.originalError)) {
+    return error;
+  }
   return maskUnavailable(error) ?? new GraphQLError("Unexpected error.");
 }
 
