@@ -2,8 +2,9 @@
  * `npm start` (compiled: dist/main.js, see build.mjs and src/start.mjs): serves the GraphQL API. On
  * the embedded default it creates and migrates the SQLite database and, when it is empty, loads the
  * bundled sample digests. Logs are JSON lines (pino) on standard error; standard output gets one
- * line with the URL. With METRICS_PORT, /metrics is served on that port alone. SIGINT/SIGTERM: stop
- * accepting, finish what is in flight (up to 10 s), close the database, exit.
+ * line with the URL. With METRICS_PORT, /metrics is served on that port alone. GraphQL over
+ * WebSocket shares the API's port (src/http/websocket.ts). SIGINT/SIGTERM: stop accepting, close
+ * the WebSockets, finish what is in flight (up to 10 s), close the database, exit.
  */
 import { createServer as createHttpServer } from "node:http";
 import pino from "pino";
@@ -15,6 +16,7 @@ import { openSqlClient } from "./db/sql.ts";
 import { createEvents } from "./graphql/pubsub.ts";
 import { addressKey, clientAddress, memoryQueryBudget, redisQueryBudget } from "./http/budget.ts";
 import { createMetrics, metricsListener } from "./http/metrics.ts";
+import { serveWebSocket } from "./http/websocket.ts";
 import { SAMPLE_DIR } from "./paths.ts";
 import { createServer } from "./server.ts";
 import { memoryRateLimiter, redisRateLimiter } from "./votes/rate-limit.ts";
@@ -99,6 +101,8 @@ async function main(): Promise<void> {
       if (inFlight === 0) drained?.();
     });
   });
+  // GraphQL over WebSocket on the same port and path (graphql-ws), through the same Yoga plugins.
+  const websocket = serveWebSocket(http, yoga, { corsOrigins: config.corsOrigins, log });
   await new Promise<void>((resolve) => http.listen(config.port, config.host, resolve));
   const address = http.address();
   const port = typeof address === "object" && address ? address.port : config.port;
@@ -123,7 +127,10 @@ async function main(): Promise<void> {
     const force = setTimeout(() => http.closeAllConnections(), SHUTDOWN_GRACE_MS);
     metricsHttp?.close();
     metricsHttp?.closeAllConnections();
+    // Open sockets would keep the server from closing: each is closed (its subscriptions end).
+    const socketsClosed = websocket.close();
     http.close(async () => {
+      await socketsClosed;
       if (inFlight > 0) {
         await new Promise<void>((resolve) => {
           drained = resolve;

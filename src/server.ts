@@ -5,6 +5,7 @@
 import { maxAliasesPlugin } from "@escape.tech/graphql-armor-max-aliases";
 import { maxDirectivesPlugin } from "@escape.tech/graphql-armor-max-directives";
 import { maxTokensPlugin } from "@escape.tech/graphql-armor-max-tokens";
+import { useGraphQLSSE } from "@graphql-yoga/plugin-graphql-sse";
 import { GraphQLError } from "graphql";
 import { createYoga, maskError, type Plugin, type YogaLogger } from "graphql-yoga";
 import type { Redis } from "ioredis";
@@ -18,13 +19,14 @@ import { maskUnavailable, UserInputError } from "./graphql/errors.ts";
 import { useLiveDelivery } from "./graphql/live-delivery.ts";
 import { createEvents, type PubSub } from "./graphql/pubsub.ts";
 import { schema } from "./graphql/schema.ts";
-import { bodySizeLimit } from "./http/body-limit.ts";
+import { bodySizeLimit, streamBodyLimit } from "./http/body-limit.ts";
 import { type QueryBudget, queryCostPlugin } from "./http/budget.ts";
 import { corsPolicy, refuseSimplePosts, varyByOrigin } from "./http/cross-site.ts";
 import { typedError } from "./http/errors.ts";
 import { createJwtVerifier, type JwtOptions } from "./http/jwt.ts";
 import { createMetrics, type Metrics, metricsEndpoint } from "./http/metrics.ts";
 import { responseCachePlugin } from "./http/response-cache.ts";
+import { type StreamLimits, singleConnectionStreams } from "./http/sse-streams.ts";
 import { ArgumentError } from "./papers/errors.ts";
 import { memoryRateLimiter, type RateLimiter } from "./votes/rate-limit.ts";
 
@@ -39,6 +41,14 @@ export const REQUEST_LIMITS = {
   aliases: 30,
   directives: 20,
 } as const;
+
+/**
+ * Where graphql-sse's client connects (`@graphql-yoga/plugin-graphql-sse`): its single-connection
+ * ("reservation") mode, one event stream for all of a client's operations, and its distinct mode.
+ * `/graphql` itself serves the distinct mode too (Yoga's own SSE), and GraphQL over WebSocket
+ * (src/http/websocket.ts).
+ */
+export const SSE_STREAM_PATH = "/graphql/stream";
 
 /** Ready to run in GraphiQL: the front page of a day, a filtered search, a dashboard series. */
 export const EXAMPLE_OPERATIONS = `# papergraph: a few operations to start from. Run one with the play button.
@@ -104,6 +114,8 @@ export interface ServerOptions {
    * src/http/response-cache.ts). None unless given.
    */
   responseCache?: { version: DataVersion };
+  /** Bounds on graphql-sse's single-connection streams (src/http/sse-streams.ts). */
+  streamLimits?: StreamLimits;
 }
 
 export function createServer({
@@ -121,17 +133,19 @@ export function createServer({
   statementTimeoutMs,
   redis,
   responseCache,
+  streamLimits,
 }: ServerOptions) {
   const services = { db, provider, pubsub, rateLimiter };
   const queryCost = queryCostPlugin({ limits: LIMITS, budget: queryBudget, trustProxyHops });
   const log = typeof logger === "object" ? logger : undefined;
+  const streams = singleConnectionStreams(SSE_STREAM_PATH, pubsub.clientOf, streamLimits);
   const jwtVerifier = jwt
     ? createJwtVerifier({
         ...jwt,
         onKeysError: (error) => log?.warn({ err: error }, "the JWKS could not be fetched"),
       })
     : undefined;
-  return createYoga({
+  const yoga = createYoga({
     schema,
     context: async (initial) => {
       const authorization = initial.request.headers.get("authorization");
@@ -185,9 +199,19 @@ export function createServer({
           ]
         : []),
       useLiveDelivery(),
+      // Operations over graphql-sse go through the plugins above (getEnveloped), as over /graphql.
+      streamBodyLimit(SSE_STREAM_PATH, REQUEST_LIMITS.bodyBytes),
+      streams.plugin,
+      useGraphQLSSE({
+        endpoint: SSE_STREAM_PATH,
+        authenticate: streams.authenticate,
+        onConnect: streams.onConnect,
+      }),
       readinessEndpoint({ db, redis }),
     ] as Plugin[],
   });
+  streams.serveThrough(yoga.fetch);
+  return yoga;
 }
 
 export type Server = ReturnType<typeof createServer>;

@@ -27,7 +27,7 @@ export const ERROR_CODES = {
   UNSUPPORTED_MEDIA_TYPE:
     "a POST body that is not `application/json` (or `application/graphql`): form and multipart posts are refused (HTTP 415)",
   TOO_MANY_SUBSCRIPTIONS:
-    "a subscription was refused: the client (`extensions.scope` `client`) or the server (`total`) holds as many open subscriptions as allowed (`extensions.limit`); close one, or retry later",
+    "a subscription was refused: the client (`extensions.scope` `client`) or the server (`total`) holds as many open subscriptions as allowed (`extensions.limit`), or the WebSocket (`connection`) runs as many operations as allowed; close one, or retry later",
   SERVICE_UNAVAILABLE:
     "a service the server depends on (the database, Redis) is down, too slow or busy; `extensions.dependency` names it. HTTP 503 with `Retry-After`: try again shortly",
 } as const;
@@ -81,11 +81,13 @@ export class RateLimitedError extends GraphQLError {
 
 /** A subscription past the per-client or total limit of open subscriptions (src/live/slots.ts). */
 export class TooManySubscriptionsError extends GraphQLError {
-  constructor(scope: "client" | "total", limit: number) {
+  constructor(scope: "client" | "total" | "connection", limit: number) {
     super(
       scope === "client"
         ? `too many subscriptions: this client already holds ${limit}, the most allowed`
-        : `too many subscriptions: the server already holds ${limit}, the most allowed`,
+        : scope === "total"
+          ? `too many subscriptions: the server already holds ${limit}, the most allowed`
+          : `too many operations: this WebSocket already runs ${limit}, the most allowed`,
       { extensions: { code: "TOO_MANY_SUBSCRIPTIONS" satisfies ErrorCode, scope, limit } },
     );
   }

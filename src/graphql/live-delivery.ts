@@ -48,6 +48,20 @@ function groupOf(args: ExecutionArgs): string {
   ]);
 }
 
+/**
+ * A subscription refused before its stream starts (UNAUTHENTICATED, TOO_MANY_SUBSCRIPTIONS, a
+ * bad argument): answered in the stream, as GraphQL over SSE asks (Server-Sent Events clients
+ * such as graphql-sse's take any other status for a network failure), so its errors carry no
+ * HTTP status; and with `data: null`, without which graphql-sse's handler (/graphql/stream)
+ * takes the result for execution arguments.
+ */
+function refused(result: ExecutionResult): ExecutionResult {
+  for (const error of result.errors ?? []) {
+    delete (error.extensions as Record<string, unknown>).http;
+  }
+  return { data: null, ...result };
+}
+
 /** `result`, which Yoga now serialises once however many subscribers it goes to. */
 function serialisedOnce(result: ExecutionResult): ExecutionResult {
   let json: string | undefined;
@@ -92,7 +106,7 @@ export function useLiveDelivery(): Plugin {
         const args = subscribeArgs as ExecutionArgs;
         // The subscription field's `subscribe`: a refusal is a result with its errors.
         const source = await createSourceEventStream(args);
-        if (!isAsyncIterable(source)) return source;
+        if (!isAsyncIterable(source)) return refused(source);
         const group = groupOf(args);
         const run = async (event: unknown) =>
           serialisedOnce(await execute({ ...args, rootValue: event }));

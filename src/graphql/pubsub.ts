@@ -31,6 +31,8 @@ export interface VoteEvent {
 export type Events = {
   paperVotes: [VoteEvent];
   dayRanking: [date: string, event: VoteEvent];
+  /** A user's own votes, by user id: their other devices follow them. */
+  viewerVotes: [userId: string, event: VoteEvent];
 };
 
 /** Papers one subscriber may have events pending for, unread (see LiveStream). */
@@ -118,7 +120,8 @@ export function createEvents(redis?: RedisConnections | string, options: LiveOpt
     return stream;
   }
 
-  return { pubsub: { publish, subscribe, listen, slots }, close };
+  // `clientOf` tells clients apart for other per-client limits too (src/http/sse-streams.ts).
+  return { pubsub: { publish, subscribe, listen, slots, clientOf }, close };
 }
 
 export type PubSub = ReturnType<typeof createEvents>["pubsub"];

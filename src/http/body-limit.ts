@@ -10,7 +10,7 @@
  * 2% of the CPU time of a small query.
  */
 import type { Plugin } from "graphql-yoga";
-import { BadRequestError, PayloadTooLargeError } from "./errors.ts";
+import { BadRequestError, PayloadTooLargeError, refusal } from "./errors.ts";
 
 /** Only a single non-negative integer is a Content-Length (not `1, 1`, not `-1`, not `1e3`). */
 const CONTENT_LENGTH = /^\d+$/;
@@ -65,4 +65,26 @@ function counted(
     // @ts-expect-error Node's RequestInit lacks `duplex`, which a streamed body requires.
     duplex: "half",
   });
+}
+
+/**
+ * The same limit for the bodies of graphql-sse's endpoint (src/server.ts), whose handler reads
+ * them itself, before Yoga's parser: a body must say its size (Content-Length; without one, 411
+ * LENGTH_REQUIRED), and over the limit it is refused unread (413 PAYLOAD_TOO_LARGE).
+ */
+export function streamBodyLimit(path: string, limit: number): Plugin {
+  return {
+    onRequest({ request, url, endResponse }) {
+      if (url.pathname !== path || request.method === "GET" || request.method === "DELETE") return;
+      const declared = request.headers.get("content-length");
+      if (declared === null && request.method === "PUT") return;
+      if (declared === null || !CONTENT_LENGTH.test(declared)) {
+        endResponse(
+          refusal(411, "BAD_REQUEST", "a request body to this endpoint needs a Content-Length"),
+        );
+      } else if (Number(declared) > limit) {
+        endResponse(refusal(413, "PAYLOAD_TOO_LARGE", new PayloadTooLargeError().message));
+      }
+    },
+  };
 }

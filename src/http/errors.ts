@@ -10,7 +10,8 @@ import type { ErrorCode } from "../graphql/errors.ts";
 /** A refusal before GraphQL runs: `{ errors: [{ message, extensions: { code, ... } }] }`. */
 export function refusal(
   status: number,
-  code: ErrorCode,
+  /** One of this API's codes, or Yoga's own `BAD_REQUEST` for a malformed request. */
+  code: ErrorCode | "BAD_REQUEST",
   message: string,
   extensions: Record<string, unknown> = {},
   headers: Record<string, string> = {},

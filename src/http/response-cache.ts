@@ -69,6 +69,8 @@ export interface ResponseCacheOptions {
    * instead when the client may not have it.
    */
   chargeHit?: (request: Request, serverContext: unknown) => Promise<GraphQLError | undefined>;
+  /** Yoga's GraphQL endpoint: only its requests use the cache. */
+  endpoint?: string;
 }
 
 /** The mark Yoga's plugin puts on an answer it served from the cache. */
@@ -227,6 +229,7 @@ export function responseCachePlugin({
   limits,
   registry,
   chargeHit,
+  endpoint = "/graphql",
 }: ResponseCacheOptions): Plugin {
   const { entries, chars, ttlMs } = { ...RESPONSE_CACHE_LIMITS, ...limits };
   const cache = new MemoryCache({ entries, chars });
@@ -254,6 +257,12 @@ export function responseCachePlugin({
   const keys = new WeakMap<Request, string>();
   /** Requests whose lookup is done: from then on, the plugin's execution half is disabled. */
   const looked = new WeakSet<Request>();
+  /**
+   * Requests to Yoga's own endpoint, which read their parameters (the lookup) before they run.
+   * Operations of the other transports (WebSocket, graphql-sse's endpoint) never do: the cache
+   * stands aside for them, rather than fail looking for a key their parameters never made.
+   */
+  const viaEndpoint = new WeakSet<Request>();
 
   /**
    * Stores answers, in place of the plugin's execution half, which rewrites every document (a
@@ -302,6 +311,7 @@ export function responseCachePlugin({
           // Once the lookup is done (`looked`), the plugin's execution half stands aside: `store`
           // stores instead (see its comment).
           enabled: (request) =>
+            viaEndpoint.has(request) &&
             anonymous(request) &&
             !unversioned.has(request) &&
             !outdated.has(request) &&
@@ -336,7 +346,8 @@ export function responseCachePlugin({
       );
       addPlugin(store);
     },
-    onRequest({ request }) {
+    onRequest({ request, url }) {
+      if (url.pathname === endpoint) viaEndpoint.add(request);
       const tag = request.headers.get("if-none-match");
       if (!tag || !anonymous(request)) return;
       return versionOf(request).then(

@@ -1,6 +1,8 @@
 /**
- * The live-update subscriptions, over Server-Sent Events: `paperVotes(paperIds)` and
- * `dayRanking(date)`. No sign-in needed; what keeps them cheap and bounded:
+ * The live-update subscriptions, over Server-Sent Events and WebSocket (src/http/websocket.ts):
+ * `paperVotes(paperIds)` and `dayRanking(date)`, which need no sign-in, and `viewerVotes`, the
+ * signed-in user's own votes (UNAUTHENTICATED without a valid credential). What keeps them cheap
+ * and bounded:
  *
  * - Limits: each open subscription holds a slot of its client's (SUBSCRIPTIONS_PER_CLIENT) and
  *   of the server's (SUBSCRIPTIONS_TOTAL) until the client leaves; past them a subscription is
@@ -24,6 +26,7 @@ import type { Context } from "../context.ts";
 import { NotFoundError, UserInputError } from "../errors.ts";
 import { globalIdArgument } from "../ids.ts";
 import type { ClientContext, VoteEvent } from "../pubsub.ts";
+import { requireUser } from "./vote.ts";
 
 /** Papers one `paperVotes` subscription may follow. */
 export const MAX_PAPER_IDS = 100;
@@ -79,7 +82,7 @@ builder.subscriptionType({
 builder.subscriptionFields((t) => ({
   paperVotes: t.field({
     type: VoteEventRef,
-    description: `Upvote counts of the given papers (at most ${MAX_PAPER_IDS}) as they change (Server-Sent Events).`,
+    description: `Upvote counts of the given papers (at most ${MAX_PAPER_IDS}) as they change.`,
     args: {
       paperIds: t.arg.idList({
         required: true,
@@ -114,6 +117,16 @@ builder.subscriptionFields((t) => ({
     },
     subscribe: (_root, { date }, ctx) =>
       ctx.pubsub.listen(ctx as ClientContext, "dayRanking", date),
+    resolve: (event) => event,
+  }),
+  viewerVotes: t.field({
+    type: VoteEventRef,
+    description:
+      "The signed-in user's own upvotes and removals, from any device and server process (`paper { viewerHasUpvoted }` says which). UNAUTHENTICATED without a valid credential.",
+    subscribe: async (_root, _args, ctx) => {
+      const userId = await requireUser(ctx);
+      return ctx.pubsub.listen(ctx as ClientContext, "viewerVotes", String(userId));
+    },
     resolve: (event) => event,
   }),
 }));

@@ -101,7 +101,7 @@ builder.prismaObjectField("Paper", "votes", (t) =>
 );
 
 /** The signed-in user's id; throws UNAUTHENTICATED when there is no valid token. */
-async function requireUser(ctx: Context): Promise<number> {
+export async function requireUser(ctx: Context): Promise<number> {
   const credential = await ctx.viewer();
   if (credential.status === "valid") return credential.userId;
   throw new UnauthenticatedError(
@@ -222,6 +222,7 @@ async function vote(ctx: Context, paperGlobalId: string | number, up: boolean) {
       const event: VoteEvent = { paperId, upvotes: result.paper.upvotes };
       ctx.pubsub.publish("paperVotes", event);
       for (const date of result.days) ctx.pubsub.publish("dayRanking", date, event);
+      ctx.pubsub.publish("viewerVotes", String(userId), event);
     }
     outcome.applied = true;
     for (const refusal of outcome.refusals) refusal.answerOk();
