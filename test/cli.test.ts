@@ -252,7 +252,7 @@ describe.each(ENGINES)("papergraph ingest on %s", (provider) => {
     } finally {
       rmSync(corpus, { recursive: true, force: true });
     }
-  });
+  }, 300_000);
 });
 
 describe("papergraph", () => {
