@@ -3,11 +3,18 @@
  * Exit codes: 0 success, 1 a digest failed or the command failed, 2 wrong usage.
  */
 import { statSync } from "node:fs";
-import { parseArgs } from "node:util";
-import { AuthError, createToken, createUser, listTokens, revokeToken } from "./auth/tokens.ts";
+import { type ParseArgsConfig, parseArgs } from "node:util";
+import {
+  AuthError,
+  createToken,
+  createUser,
+  listTokens,
+  MAX_EXPIRES_DAYS,
+  revokeToken,
+} from "./auth/tokens.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 import { connect, type Db, ensureMigrated, upgradeDatabase } from "./db/client.ts";
-import { pendingPostgres } from "./db/migrate.ts";
+import { createDatabaseIfMissing, pendingPostgres } from "./db/migrate.ts";
 import { openSqlClient } from "./db/sql.ts";
 import { redact } from "./db/target.ts";
 import { dayProblem } from "./ingest/normalize.ts";
@@ -16,32 +23,100 @@ import { formatReport } from "./ingest/report.ts";
 import { type InputFile, ingest, listDigestFiles } from "./ingest/run.ts";
 import { LIMITS } from "./ingest/types.ts";
 
-const USAGE = `usage: papergraph <command>
+const INGEST_USAGE = `papergraph ingest <file|dir|->... [options]
+  load digests (page text or Daily Papers API JSON) into the database
+  --date YYYY-MM-DD     the digest's day (page text gives no year; overrides the file's)
+  --format auto|text|hf-json   (default: auto, from the content)
+  --as auto|day|list    load as the day's digest, or as a named list (default: auto: a
+                        page-text capture of a search or listing page becomes a list)
+  --list NAME           load into the named list NAME (default name: the file's name)
+  --dry-run             read and check everything, report what a real run would do, write nothing
+  --force               ingest even a digest already ingested with the same bytes
+  --verbose             list every file in the summary
+  --json                print the report as JSON`;
+const MIGRATE_USAGE = `papergraph migrate [--status]
+  apply pending database migrations (needed for PostgreSQL; the embedded SQLite default
+  migrates itself); creates a PostgreSQL database that does not exist yet
+  --status              list pending migrations, exit 1 if any`;
+const USER_CREATE_USAGE = "papergraph user create <handle> [--name NAME]";
+const TOKEN_CREATE_USAGE = `papergraph token create <handle> [--name NAME] [--expires-days N]
+  prints a new API token once (only its hash is stored); N: 1 to ${MAX_EXPIRES_DAYS} days,
+  default: no expiry`;
+const TOKEN_LIST_USAGE = `papergraph token list [<handle>]
+  tokens with their prefix, state, creation, expiry, last use and revocation`;
+const TOKEN_REVOKE_USAGE = "papergraph token revoke <id|prefix>";
 
-commands:
-  ingest <file|dir|->...   load digests (page text or Daily Papers API JSON) into the database
-      --date YYYY-MM-DD     the digest's day (page text gives no year; overrides the file's)
-      --format auto|text|hf-json   (default: auto, from the content)
-      --as auto|day|list    load as the day's digest, or as a named list (default: auto: a
-                            page-text capture of a search or listing page becomes a list)
-      --list NAME           load into the named list NAME (default name: the file's name)
-      --dry-run             read and check everything, report, write nothing
-      --force               ingest even a digest already ingested with the same bytes
-      --verbose             list every file in the summary
-      --json                print the report as JSON
-  migrate                  apply pending database migrations (needed for PostgreSQL;
-                           the embedded SQLite default migrates itself)
-  migrate --status         list pending migrations, exit 1 if any
-  user create <handle> [--name NAME]
-  token create <handle> [--name NAME] [--expires-days N]
-                           prints a new API token once; only its hash is stored
-  token list [<handle>]    tokens with their prefix, creation, last use and state
-  token revoke <id|prefix>
+const USAGE = `papergraph <command> (papergraph <command> --help for its usage)
+
+${INGEST_USAGE}
+${MIGRATE_USAGE}
+${USER_CREATE_USAGE}
+${TOKEN_CREATE_USAGE}
+${TOKEN_LIST_USAGE}
+${TOKEN_REVOKE_USAGE}
 
 environment:
   DATABASE_URL   file:./data/papergraph.db (default, SQLite) or postgresql://user@host:5432/db`;
 
-class UsageError extends Error {}
+/** Wrong usage: exit code 2, the message and the usage of the command concerned. */
+class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly usage = USAGE,
+  ) {
+    super(message);
+  }
+}
+
+/** `--help` or `-h` given to a command: its usage on standard output, exit code 0. */
+class HelpRequest extends Error {
+  constructor(readonly usage: string) {
+    super("help");
+  }
+}
+
+type Options = NonNullable<ParseArgsConfig["options"]>;
+
+/**
+ * A command's arguments, parsed strictly: an option the command does not know, a value missing
+ * or given to a flag, and a positional argument past `max` (with the names `positionals` lists)
+ * are usage errors naming them.
+ */
+function parseCommand<O extends Options>(
+  name: string,
+  usage: string,
+  args: string[],
+  options: O,
+  positionals: { min: number; max: number; names: string },
+) {
+  let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: O; allowPositionals: true }>>;
+  try {
+    parsed = parseArgs({
+      args,
+      options: { ...options, help: { type: "boolean", short: "h" } },
+      allowPositionals: true,
+      strict: true,
+    }) as typeof parsed;
+  } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException;
+    if (code?.startsWith("ERR_PARSE_ARGS")) throw new UsageError(`${name}: ${message}`, usage);
+    throw error;
+  }
+  if ((parsed.values as { help?: boolean }).help) throw new HelpRequest(usage);
+  const given = parsed.positionals;
+  if (given.length > positionals.max) {
+    const stray = given
+      .slice(positionals.max)
+      .map((a) => JSON.stringify(a))
+      .join(" ");
+    const takes = positionals.max === 0 ? "takes no arguments" : `takes ${positionals.names}`;
+    throw new UsageError(`${name} ${takes}; unexpected: ${stray}`, usage);
+  }
+  if (given.length < positionals.min) {
+    throw new UsageError(`${name} needs ${positionals.names}`, usage);
+  }
+  return parsed;
+}
 
 /**
  * Standard input, read up to the digest size limit: a larger input is refused as soon as the
@@ -62,10 +137,11 @@ async function readStdin(): Promise<Buffer> {
 }
 
 async function ingestCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCommand(
+    "ingest",
+    INGEST_USAGE,
     args,
-    allowPositionals: true,
-    options: {
+    {
       date: { type: "string" },
       format: { type: "string", default: "auto" },
       as: { type: "string", default: "auto" },
@@ -75,28 +151,32 @@ async function ingestCommand(args: string[]): Promise<number> {
       verbose: { type: "boolean", default: false },
       json: { type: "boolean", default: false },
     },
-  });
-  if (positionals.length === 0) throw new UsageError("ingest needs a file, a directory or -");
+    { min: 1, max: Number.POSITIVE_INFINITY, names: "a file, a directory or -" },
+  );
   const format = values.format;
   if (format !== "auto" && format !== "text" && format !== "hf-json") {
-    throw new UsageError(`--format must be auto, text or hf-json, not "${format}"`);
+    throw new UsageError(`--format must be auto, text or hf-json, not "${format}"`, INGEST_USAGE);
   }
   const as = values.as;
   if (as !== "auto" && as !== "day" && as !== "list") {
-    throw new UsageError(`--as must be auto, day or list, not "${as}"`);
+    throw new UsageError(`--as must be auto, day or list, not "${as}"`, INGEST_USAGE);
   }
   if (values.list !== undefined && (values.list.trim() === "" || as === "day")) {
-    throw new UsageError("--list needs a name, and cannot go with --as day");
+    throw new UsageError("--list needs a name, and cannot go with --as day", INGEST_USAGE);
   }
   if (values.date !== undefined) {
     const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(values.date);
-    if (!day) throw new UsageError(`--date must be YYYY-MM-DD, not "${values.date}"`);
+    if (!day) {
+      throw new UsageError(`--date must be YYYY-MM-DD, not "${values.date}"`, INGEST_USAGE);
+    }
     const problem = dayProblem({
       year: Number(day[1]),
       month: Number(day[2]),
       day: Number(day[3]),
     });
-    if (problem) throw new UsageError(`--date ${values.date} does not exist: ${problem}`);
+    if (problem) {
+      throw new UsageError(`--date ${values.date} does not exist: ${problem}`, INGEST_USAGE);
+    }
   }
 
   const inputs: InputFile[] = [];
@@ -156,62 +236,119 @@ async function withDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
 }
 
 async function userCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { name: { type: "string" } },
-  });
-  const [action, handle] = positionals;
-  if (action !== "create" || !handle) throw new UsageError("user create <handle> [--name NAME]");
+  const [action, ...rest] = args;
+  if (action !== "create") {
+    throw new UsageError(
+      action === undefined ? "user needs a command" : `unknown user command "${action}"`,
+      USER_CREATE_USAGE,
+    );
+  }
+  const { values, positionals } = parseCommand(
+    "user create",
+    USER_CREATE_USAGE,
+    rest,
+    { name: { type: "string" } },
+    { min: 1, max: 1, names: "one <handle>" },
+  );
+  const handle = positionals[0] as string;
   const user = await withDb((db) => createUser(db, handle, values.name));
   console.log(`created user ${user.handle} (id ${user.id})`);
   return 0;
 }
 
+/** `--expires-days`: a whole number of days from 1 to MAX_EXPIRES_DAYS, digits only. */
+function expiresDays(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const days = /^\d{1,6}$/.test(value) ? Number(value) : Number.NaN;
+  if (!(days >= 1 && days <= MAX_EXPIRES_DAYS)) {
+    throw new UsageError(
+      `--expires-days must be a whole number of days from 1 to ${MAX_EXPIRES_DAYS}, not "${value}"`,
+      TOKEN_CREATE_USAGE,
+    );
+  }
+  return days;
+}
+
+/** A token's state now: revoked wins over expired. */
+function tokenState(t: { revokedAt: Date | null; expiresAt: Date | null }, now: Date): string {
+  if (t.revokedAt) return "revoked";
+  return t.expiresAt && t.expiresAt <= now ? "expired" : "active";
+}
+
+const TOKEN_COLUMNS = [
+  "id",
+  "user",
+  "name",
+  "prefix",
+  "state",
+  "created",
+  "expires",
+  "last used",
+  "revoked",
+];
+
 async function tokenCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { name: { type: "string" }, "expires-days": { type: "string" } },
-  });
-  const [action, subject] = positionals;
-  if (action === "create" && subject) {
-    const days = values["expires-days"] === undefined ? undefined : Number(values["expires-days"]);
-    if (days !== undefined && !(Number.isInteger(days) && days > 0)) {
-      throw new UsageError("--expires-days must be a positive whole number");
-    }
+  const [action, ...rest] = args;
+  if (action === "create") {
+    const { values, positionals } = parseCommand(
+      "token create",
+      TOKEN_CREATE_USAGE,
+      rest,
+      { name: { type: "string" }, "expires-days": { type: "string" } },
+      { min: 1, max: 1, names: "one <handle>" },
+    );
+    const subject = positionals[0] as string;
+    const days = expiresDays(values["expires-days"]);
     const created = await withDb((db) =>
       createToken(db, subject, { name: values.name, expiresInDays: days }),
     );
     console.log(created.token);
+    const expiry = created.expiresAt
+      ? `expires ${created.expiresAt.toISOString()}`
+      : "never expires";
     console.error(
-      `token ${created.id} for ${subject}: shown once, store it now (only its hash is kept)`,
+      `token ${created.id} for ${subject} (${expiry}): shown once, store it now (only its hash is kept)`,
     );
     return 0;
   }
   if (action === "list") {
-    const tokens = await withDb((db) => listTokens(db, subject));
+    const { positionals } = parseCommand(
+      "token list",
+      TOKEN_LIST_USAGE,
+      rest,
+      {},
+      { min: 0, max: 1, names: "at most one <handle>" },
+    );
+    const tokens = await withDb((db) => listTokens(db, positionals[0]));
+    const now = new Date();
+    const time = (d: Date | null, none: string) => d?.toISOString() ?? none;
+    console.log(TOKEN_COLUMNS.join("\t"));
     for (const t of tokens) {
-      const state = t.revokedAt
-        ? "revoked"
-        : t.expiresAt && t.expiresAt < new Date()
-          ? "expired"
-          : "active";
       console.log(
         [
           t.id,
           t.user.handle,
           t.name,
           `${t.prefix}...`,
-          state,
-          `created ${t.createdAt.toISOString()}`,
-          `last used ${t.lastUsedAt?.toISOString() ?? "never"}`,
+          tokenState(t, now),
+          time(t.createdAt, "-"),
+          time(t.expiresAt, "never"),
+          time(t.lastUsedAt, "never"),
+          time(t.revokedAt, "-"),
         ].join("\t"),
       );
     }
     return 0;
   }
-  if (action === "revoke" && subject) {
+  if (action === "revoke") {
+    const { positionals } = parseCommand(
+      "token revoke",
+      TOKEN_REVOKE_USAGE,
+      rest,
+      {},
+      { min: 1, max: 1, names: "one <id|prefix>" },
+    );
+    const subject = positionals[0] as string;
     const count = await withDb((db) => revokeToken(db, subject));
     if (count === 0) {
       console.error(`papergraph: no active token ${subject}`);
@@ -220,22 +357,36 @@ async function tokenCommand(args: string[]): Promise<number> {
     console.log(`revoked ${count} token(s)`);
     return 0;
   }
-  throw new UsageError("token create <handle> | token list [<handle>] | token revoke <id|prefix>");
+  throw new UsageError(
+    action === undefined ? "token needs a command" : `unknown token command "${action}"`,
+    [TOKEN_CREATE_USAGE, TOKEN_LIST_USAGE, TOKEN_REVOKE_USAGE].join("\n"),
+  );
 }
 
 async function migrateCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { status: { type: "boolean", default: false } } });
+  const { values } = parseCommand(
+    "migrate",
+    MIGRATE_USAGE,
+    args,
+    { status: { type: "boolean", default: false } },
+    { min: 0, max: 0, names: "" },
+  );
   const { database } = loadConfig();
   const where = database.file ?? redact(database.url);
   if (values.status) {
-    if (database.provider !== "postgresql") throw new UsageError("--status is for PostgreSQL");
+    if (database.provider !== "postgresql") {
+      throw new UsageError("--status is for PostgreSQL", MIGRATE_USAGE);
+    }
     const missing = await pendingPostgres(database.url);
     console.log(missing.length ? `pending: ${missing.join(", ")}` : `${where} is up to date`);
     return missing.length ? 1 : 0;
   }
+  if (database.provider === "postgresql" && (await createDatabaseIfMissing(database.url))) {
+    console.log(`created the database ${where}`);
+  }
   const { applied, reindexed } = await upgradeDatabase(database);
   if (applied.length) console.log(`applied to ${where}: ${applied.join(", ")}`);
-  if (reindexed) {
+  if (reindexed && reindexed.papers + reindexed.authors > 0) {
     console.log(
       `rewrote the words of ${reindexed.papers} papers and ${reindexed.authors} authors (the word rule changed)`,
     );
@@ -260,17 +411,18 @@ async function main(argv: string[]): Promise<number> {
       case "help":
       case "--help":
       case "-h":
-        console.log(USAGE);
+        console.log(`usage: ${USAGE}`);
         return command === undefined ? 2 : 0;
       default:
         throw new UsageError(`unknown command "${command}"`);
     }
   } catch (error) {
-    if (
-      error instanceof UsageError ||
-      (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")
-    ) {
-      console.error(`papergraph: ${(error as Error).message}\n\n${USAGE}`);
+    if (error instanceof HelpRequest) {
+      console.log(`usage: ${error.usage}`);
+      return 0;
+    }
+    if (error instanceof UsageError) {
+      console.error(`papergraph: ${error.message}\n\nusage: ${error.usage}`);
       return 2;
     }
     if (error instanceof ConfigError || error instanceof AuthError) {

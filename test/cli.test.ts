@@ -82,14 +82,14 @@ describe.each(ENGINES)("papergraph ingest on %s", (provider) => {
     expect(first.code).toBe(0);
     expect(first.stderr).toBe("");
     expect(first.stdout).toMatch(
-      /2 digest\(s\): 2 ingested, 0 skipped, 0 failed; 1 day\(s\); 1 list\(s\); papers 63 new/,
+      /2 digest\(s\): 2 written, 0 updated, 0 unchanged, 0 skipped, 0 failed; 1 day\(s\); 1 list\(s\); papers 63 new/,
     );
     expect(await count("Paper")).toBe(63);
 
     const second = await cli(["ingest", dir], env);
     expect(second.code).toBe(0);
     expect(second.stdout).toMatch(/already ingested by run #1/);
-    expect(second.stdout).toMatch(/0 ingested, 2 skipped/);
+    expect(second.stdout).toMatch(/0 written, 0 updated, 0 unchanged, 2 skipped/);
     expect(await count("Paper")).toBe(63);
   });
 
@@ -113,20 +113,36 @@ describe.each(ENGINES)("papergraph ingest on %s", (provider) => {
       const result = await cli(["ingest", bad], env);
       expect(result.code).toBe(1);
       expect(result.stdout).toMatch(/FAILED\s+\S*broken\.txt:7: /);
-      expect(result.stdout).toMatch(/1 ingested, 0 skipped, 1 failed/);
+      expect(result.stdout).toMatch(/1 written, 0 updated, 0 unchanged, 0 skipped, 1 failed/);
       expect(await count("Paper")).toBe(29);
     } finally {
       rmSync(bad, { recursive: true, force: true });
     }
   });
 
-  it("dry-run writes nothing", async () => {
+  it("dry-run writes nothing, and on loaded digests says what the real run would", async () => {
     const result = await cli(["ingest", "--dry-run", dir], env);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/dry-run/);
+    expect(result.stdout).toMatch(/^dry run: what the ingest would do; nothing was written\n/);
+    expect(result.stdout).toMatch(/\n {2}written {4}\S*2024-10-25\.json \(2024-10-25\): 29 papers/);
+    expect(result.stdout).toMatch(/\ndry run: 2 digest\(s\): 2 written, 0 updated, 0 unchanged/);
     expect(await count("Paper")).toBe(0);
     expect(await count("IngestRun")).toBe(0);
-  });
+
+    expect((await cli(["ingest", dir], env)).code).toBe(0);
+    const runs = await count("IngestRun");
+    const loaded = await cli(["ingest", "--dry-run", dir], env);
+    expect(loaded.stdout).not.toMatch(/\n {2}written|would be/);
+    // (Run ids, like every id, are not handed out twice on PostgreSQL: the dry run used some.)
+    expect(loaded.stdout).toMatch(/already ingested by run #\d+, nothing changed/);
+    expect(loaded.stdout).toMatch(/2 digest\(s\): 0 written, 0 updated, 0 unchanged, 2 skipped/);
+    const forced = await cli(["ingest", "--dry-run", "--force", dir], env);
+    expect(forced.stdout).toMatch(
+      /\n {2}unchanged {2}\S*2024-10-25\.json \(2024-10-25\): 29 papers, 0 new/,
+    );
+    expect(forced.stdout).toMatch(/2 digest\(s\): 0 written, 0 updated, 2 unchanged, 0 skipped/);
+    expect(await count("IngestRun")).toBe(runs);
+  }, 300_000);
 
   it("manages users and API tokens: shown once, listed by prefix, revoked", async () => {
     expect((await cli(["user", "create", "alice", "--name", "Alice"], env)).stdout).toMatch(
@@ -145,14 +161,40 @@ describe.each(ENGINES)("papergraph ingest on %s", (provider) => {
     const listed = await cli(["token", "list", "alice"], env);
     expect(listed.stdout).toContain(`${token.slice(0, 12)}...`);
     expect(listed.stdout).not.toContain(token.slice(12));
-    expect(listed.stdout).toMatch(/\tactive\t/);
+    const header = "id\tuser\tname\tprefix\tstate\tcreated\texpires\tlast used\trevoked";
+    const iso = "\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z";
+    expect(listed.stdout.split("\n")[0]).toBe(header);
+    expect(listed.stdout).toMatch(
+      new RegExp(`\\talice\\tlaptop\\tpgt_\\S+\\.\\.\\.\\tactive\\t${iso}\\tnever\\tnever\\t-\\n`),
+    );
     expect((await cli(["token", "revoke", token.slice(0, 12)], env)).stdout).toMatch(
       /revoked 1 token/,
     );
-    expect((await cli(["token", "list"], env)).stdout).toMatch(/\trevoked\t/);
+    expect((await cli(["token", "list"], env)).stdout).toMatch(
+      new RegExp(`\\trevoked\\t${iso}\\tnever\\tnever\\t${iso}\\n`),
+    );
     expect((await cli(["token", "revoke", token.slice(0, 12)], env)).code).toBe(1);
     expect((await cli(["token", "create", "nobody"], env)).stderr).toMatch(/no user "nobody"/);
-  });
+
+    // An expiry in whole days, shown when created and listed; a last use once it is written.
+    const expiring = await cli(["token", "create", "alice", "--expires-days", "90"], env);
+    expect(expiring.code).toBe(0);
+    const expires = /\(expires (\S+)\)/.exec(expiring.stderr)?.[1] as string;
+    const days = (Date.parse(expires) - Date.now()) / 86_400_000;
+    expect(days).toBeGreaterThan(89.9);
+    expect(days).toBeLessThanOrEqual(90);
+    await sql.execute(`UPDATE "ApiToken" SET "lastUsedAt" = ? WHERE "prefix" = ?`, [
+      new Date("2026-01-02T03:04:05.000Z"),
+      expiring.stdout.trim().slice(0, 12),
+    ]);
+    const withExpiry = (await cli(["token", "list", "alice"], env)).stdout;
+    expect(withExpiry).toContain(`\tactive\t`);
+    expect(withExpiry).toMatch(
+      new RegExp(
+        `\\tactive\\t${iso}\\t${expires.replace(/\./g, "\\.")}\\t2026-01-02T03:04:05\\.000Z\\t-\\n`,
+      ),
+    );
+  }, 300_000);
 
   it("rejects wrong usage with exit code 2", async () => {
     expect((await cli(["ingest"], env)).code).toBe(2);
@@ -210,7 +252,7 @@ describe.each(ENGINES)("papergraph ingest on %s", (provider) => {
     } finally {
       rmSync(corpus, { recursive: true, force: true });
     }
-  });
+  }, 300_000);
 });
 
 describe("papergraph", () => {
@@ -219,6 +261,11 @@ describe("papergraph", () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/ingest <file\|dir\|->/);
     expect((await cli(["frobnicate"], {})).code).toBe(2);
+    const help = await cli(["token", "create", "--help"], {});
+    expect([help.code, help.stdout.split("\n")[0]]).toEqual([
+      0,
+      "usage: papergraph token create <handle> [--name NAME] [--expires-days N]",
+    ]);
   });
 
   it("names a wrong DATABASE_URL clearly", async () => {
@@ -251,7 +298,9 @@ describe("papergraph ingest: hostile files and arguments (SQLite)", () => {
       expect(result.code).toBe(1);
       expect(result.stdout).toMatch(/FAILED .*loop-a\.json: .*ELOOP/);
       expect(result.stdout).toMatch(/FAILED .*dangling\.json: .*ENOENT/);
-      expect(result.stdout).toMatch(/4 digest\(s\): 1 ingested, 0 skipped, 3 failed/);
+      expect(result.stdout).toMatch(
+        /4 digest\(s\): 1 written, 0 updated, 0 unchanged, 0 skipped, 3 failed/,
+      );
       const sql = openSqlClient(target);
       try {
         const rows = await sql.query<{ n: number }>(`SELECT count(*) AS "n" FROM "Paper"`);
@@ -292,4 +341,121 @@ describe("papergraph ingest: hostile files and arguments (SQLite)", () => {
     expect(result.stderr).toMatch(/standard input is larger than 52428800 bytes/);
     expect(written).toBeLessThan(60);
   });
+});
+
+describe("papergraph: every command rejects what it does not know (SQLite)", () => {
+  let target: DatabaseTarget;
+  let drop: () => Promise<void>;
+  let env: Record<string, string>;
+  beforeAll(async () => {
+    ({ target, drop } = await createTestTarget("sqlite"));
+    env = { DATABASE_URL: target.url };
+    expect((await cli(["user", "create", "alice"], env)).code).toBe(0);
+  });
+  afterAll(async () => {
+    await drop();
+  });
+
+  /** Exit code 2, a message naming what was wrong, and the usage of the command concerned. */
+  const refused = async (args: string[], message: RegExp, usage: string) => {
+    const result = await cli(args, env);
+    expect(result.code, args.join(" ")).toBe(2);
+    expect(result.stdout).toBe("");
+    const [first, , usageLine] = result.stderr.split("\n");
+    expect(first).toMatch(message);
+    expect(usageLine).toBe(`usage: papergraph ${usage}`);
+  };
+
+  it("token create: the README's line pasted with its brackets, unknown options, bad expiries", async () => {
+    const usage = "token create <handle> [--name NAME] [--expires-days N]";
+    await refused(
+      ["token", "create", "alice", "--name", "laptop", "[--expires-days", "90]"],
+      /^papergraph: token create takes one <handle>; unexpected: "\[--expires-days" "90\]"$/,
+      usage,
+    );
+    await refused(
+      ["token", "create", "alice", "--expire-days", "90"],
+      /^papergraph: token create: Unknown option '--expire-days'/,
+      usage,
+    );
+    await refused(["token", "create"], /^papergraph: token create needs one <handle>$/, usage);
+    await refused(
+      ["token", "create", "alice", "--name"],
+      /^papergraph: token create: Option '--name <value>' argument missing/,
+      usage,
+    );
+    for (const days of ["0", "1.5", "1e2", "3651", "ninety"]) {
+      await refused(
+        ["token", "create", "alice", `--expires-days=${days}`],
+        /^papergraph: --expires-days must be a whole number of days from 1 to 3650, not "/,
+        usage,
+      );
+    }
+    // None of these created a token.
+    const sql = openSqlClient(target);
+    try {
+      const rows = await sql.query<{ n: number }>(`SELECT count(*) AS "n" FROM "ApiToken"`);
+      expect(Number(rows[0]?.n)).toBe(0);
+    } finally {
+      await sql.close();
+    }
+  }, 300_000);
+
+  it("token list and revoke, user create, migrate, ingest: stray words and unknown options", async () => {
+    await refused(
+      ["token", "list", "alice", "bob"],
+      /^papergraph: token list takes at most one <handle>; unexpected: "bob"$/,
+      "token list [<handle>]",
+    );
+    await refused(
+      ["token", "list", "--all"],
+      /^papergraph: token list: Unknown option '--all'/,
+      "token list [<handle>]",
+    );
+    await refused(
+      ["token", "revoke", "1", "2"],
+      /^papergraph: token revoke takes one <id\|prefix>; unexpected: "2"$/,
+      "token revoke <id|prefix>",
+    );
+    await refused(
+      ["token", "rotate", "1"],
+      /^papergraph: unknown token command "rotate"$/,
+      "token create <handle> [--name NAME] [--expires-days N]",
+    );
+    await refused(
+      ["user", "create", "bob", "Bob"],
+      /^papergraph: user create takes one <handle>; unexpected: "Bob"$/,
+      "user create <handle> [--name NAME]",
+    );
+    await refused(
+      ["migrate", "now"],
+      /^papergraph: migrate takes no arguments; unexpected: "now"$/,
+      "migrate [--status]",
+    );
+    await refused(
+      ["migrate", "--dry-run"],
+      /^papergraph: migrate: Unknown option '--dry-run'/,
+      "migrate [--status]",
+    );
+    await refused(
+      ["ingest", "--dryrun", JSON_FIXTURE],
+      /^papergraph: ingest: Unknown option '--dryrun'/,
+      "ingest <file|dir|->... [options]",
+    );
+    await refused(
+      ["ingest", "--verbose=yes", JSON_FIXTURE],
+      /^papergraph: ingest: Option '--verbose' does not take an argument/,
+      "ingest <file|dir|->... [options]",
+    );
+    // No user "bob", nothing ingested.
+    const sql = openSqlClient(target);
+    try {
+      const users = await sql.query<{ n: number }>(`SELECT count(*) AS "n" FROM "User"`);
+      expect(Number(users[0]?.n)).toBe(1);
+      const runs = await sql.query<{ n: number }>(`SELECT count(*) AS "n" FROM "IngestRun"`);
+      expect(Number(runs[0]?.n)).toBe(0);
+    } finally {
+      await sql.close();
+    }
+  }, 300_000);
 });

@@ -1,6 +1,6 @@
 /** The ingest job against real databases: SQLite files and the PostgreSQL server. */
 import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createTestDatabase, ENGINES, type TestDatabase } from "./support/engines.ts";
 import {
@@ -388,10 +388,80 @@ describe.each(ENGINES)("ingest on %s", (provider) => {
 
   it("dry-run reports what it would do and writes nothing", async () => {
     const report = await run({ [JSON_FIXTURE]: json, [TEXT_FIXTURE]: text }, { dryRun: true });
-    expect(report.files.map((f) => f.status)).toEqual(["dry-run", "dry-run"]);
+    expect(report.dryRun).toBe(true);
+    expect(report.files.map((f) => [f.status, "change" in f && f.change, f.runId])).toEqual([
+      ["succeeded", "written", null],
+      ["succeeded", "written", null],
+    ]);
     expect(report.papersNew).toBe(63);
     expect(await countData(database.db)).toEqual(EMPTY);
     expect(await database.db.ingestRun.count()).toBe(0);
+  });
+
+  it("dry-run on a database holding some of the digests reports exactly what the real run does", async () => {
+    await run({ [JSON_FIXTURE]: json });
+    const items = fixtureItems();
+    const newer = fixtureItems();
+    for (const item of newer.slice(0, 4)) item.paper.upvotes += 7;
+    const files = {
+      // Same bytes as the stored digest: skipped.
+      [JSON_FIXTURE]: json,
+      // Other bytes, same content: unchanged.
+      "2024-10-25-b-same.json": JSON.stringify(items, null, 1),
+      // A newer digest of the stored day: updated.
+      "2024-10-25-c-newer.json": JSON.stringify(newer),
+      // Not a digest: failed (first: it has no day to sort by).
+      "2024-10-27-broken.json": "[{}]",
+      // A new day, then the same day again in other bytes: written, then unchanged (the dry run
+      // sees what the digests before it would have written).
+      "2024-10-28-again.json": JSON.stringify(items.slice(0, 3), null, 2),
+      "2024-10-28.json": JSON.stringify(items.slice(0, 3)),
+      // A new list: written.
+      [TEXT_FIXTURE]: text,
+    };
+    const before = await dumpData(database.db);
+    const runsBefore = await database.db.ingestRun.count();
+
+    const dry = await run(files, { dryRun: true });
+    expect(await dumpData(database.db)).toEqual(before);
+    expect(await database.db.ingestRun.count()).toBe(runsBefore);
+
+    const real = await run(files);
+    const outcome = (r: typeof real) =>
+      r.files.map(({ runId: _runId, seconds: _seconds, ...file }) => file);
+    expect(outcome(dry)).toEqual(outcome(real));
+    const { files: _d, seconds: _ds, dryRun, ...dryTotals } = dry;
+    const { files: _r, seconds: _rs, dryRun: realDryRun, ...realTotals } = real;
+    expect([dryRun, realDryRun]).toEqual([true, false]);
+    expect(dryTotals).toEqual(realTotals);
+    expect(dry.files.map((f) => [basename(f.source), "change" in f ? f.change : f.status])).toEqual(
+      [
+        ["2024-10-27-broken.json", "failed"],
+        ["2024-10-25-b-same.json", "unchanged"],
+        ["2024-10-25-c-newer.json", "updated"],
+        ["2024-10-25.json", "skipped"],
+        ["2024-10-28-again.json", "written"],
+        ["2024-10-28.json", "unchanged"],
+        ["2025-12-10-task-generalization.txt", "written"],
+      ],
+    );
+    expect(dry.files[2]).toMatchObject({ papersUpdated: 4, papersUnchanged: 25 });
+
+    // Once loaded, a dry run of the same files says they are all skipped (or failed), as a
+    // real run would; forced, what the forced real run then does.
+    const again = await run(files, { dryRun: true });
+    expect(again.files.map((f) => f.status)).toEqual([
+      "failed",
+      "skipped",
+      "skipped",
+      "skipped",
+      "skipped",
+      "skipped",
+      "skipped",
+    ]);
+    const forced = await run(files, { dryRun: true, force: true });
+    const forcedReal = await run(files, { force: true });
+    expect(outcome(forced)).toEqual(outcome(forcedReal));
   });
 
   it("ingests a batch in date order, and one bad file does not undo the others", async () => {

@@ -1,12 +1,21 @@
 /** The migration runner on fresh SQLite files and fresh PostgreSQL databases. */
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { promisify } from "node:util";
+import pg from "pg";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { connect, openDatabase, upgradeDatabase } from "../src/db/client.ts";
-import { loadMigrations, migrate, pendingPostgres } from "../src/db/migrate.ts";
+import { createdbCommand, loadMigrations, migrate, pendingPostgres } from "../src/db/migrate.ts";
 import { openSqlClient } from "../src/db/sql.ts";
 import type { DatabaseTarget } from "../src/db/target.ts";
 import { reindexWords, WORD_RULE_VERSION } from "../src/db/words.ts";
 import { countPapers } from "../src/papers/list.ts";
-import { createTestTarget, ENGINES } from "./support/engines.ts";
+import {
+  createTestTarget,
+  ENGINES,
+  POSTGRES_ADMIN_URL,
+  postgresAvailable,
+} from "./support/engines.ts";
 
 describe.each(ENGINES)("migrations on %s", (provider) => {
   let target: DatabaseTarget;
@@ -197,3 +206,73 @@ describe.each(ENGINES)("migrations on %s", (provider) => {
     });
   }
 });
+
+describe.skipIf(!postgresAvailable)(
+  "papergraph migrate: a PostgreSQL database that does not exist",
+  () => {
+    const suffix = randomBytes(6).toString("hex");
+    const name = `papergraph_test_missing_${suffix}`;
+    const role = `papergraph_test_nocreate_${suffix}`;
+    const urlOf = (user: string | null, database: string) => {
+      const url = new URL(POSTGRES_ADMIN_URL);
+      if (user) url.username = user;
+      url.pathname = `/${database}`;
+      return url.toString();
+    };
+    const admin = async (statement: string) => {
+      const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
+      await client.connect();
+      try {
+        return await client.query(statement);
+      } finally {
+        await client.end();
+      }
+    };
+    const cli = async (args: string[], url: string) => {
+      try {
+        const { stdout, stderr } = await promisify(execFile)(
+          process.execPath,
+          ["src/bin.mjs", ...args],
+          { env: { ...process.env, DATABASE_URL: url } },
+        );
+        return { code: 0, stdout, stderr };
+      } catch (error) {
+        const { code, stdout, stderr } = error as { code: number; stdout: string; stderr: string };
+        return { code, stdout, stderr };
+      }
+    };
+    afterEach(async () => {
+      await admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await admin(`DROP ROLE IF EXISTS "${role}"`);
+    });
+
+    it("is created, said so, and migrated; the next run finds it up to date", async () => {
+      const url = urlOf(null, name);
+      const first = await cli(["migrate"], url);
+      expect(first.code).toBe(0);
+      const lines = first.stdout.trim().split("\n");
+      expect(lines[0]).toBe(`created the database ${url}`);
+      expect(lines[1]).toMatch(new RegExp(`^applied to ${url}: .*_init,`));
+      expect(lines).toHaveLength(2);
+      expect(await pendingPostgres(url)).toEqual([]);
+      const second = await cli(["migrate"], url);
+      expect([second.code, second.stdout]).toEqual([0, `${url} is up to date\n`]);
+    }, 180_000);
+
+    it("a user who may not create databases is told the createdb command to have run", async () => {
+      await admin(`CREATE ROLE "${role}" LOGIN`);
+      const url = urlOf(role, name);
+      const result = await cli(["migrate"], url);
+      expect(result.code).toBe(1);
+      const command = createdbCommand(url, true);
+      expect(command).toMatch(new RegExp(`^createdb -h \\S+ -p \\d+ -O ${role} ${name}$`));
+      expect(result.stderr).toBe(
+        `papergraph: database "${name}" does not exist, and creating it failed (permission denied ` +
+          `to create database): have a user who may create databases run \`${command}\`, then run ` +
+          "`npm run migrate` again\n",
+      );
+      const exists = await admin(`SELECT 1 FROM pg_database WHERE datname = '${name}'`);
+      expect(exists.rowCount).toBe(0);
+    }, 180_000);
+  },
+);

@@ -5,7 +5,7 @@
  * interrupted.
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -78,7 +78,22 @@ export function papergraphCommand(launch: Launch, env: Record<string, string>): 
   };
 }
 
+/**
+ * PostGraphile is not a dependency of the project (its packages want Node 22, and only this
+ * benchmark uses it): bench/peers/package.json and its lock pin it, and the first run installs
+ * it into bench/peers/node_modules, where bench/peers/postgraphile.mjs finds it.
+ */
+export function ensurePostgraphile(): void {
+  const dir = resolve(ROOT, "bench/peers");
+  if (existsSync(resolve(dir, "node_modules/postgraphile/package.json"))) return;
+  console.log("installing PostGraphile for this benchmark, once: npm ci --prefix bench/peers");
+  execFileSync("npm", ["ci", "--prefix", dir, "--no-audit", "--no-fund", "--loglevel=error"], {
+    stdio: "inherit",
+  });
+}
+
 export function postgraphileCommand(databaseUrl: string): ServerCommand {
+  ensurePostgraphile();
   return {
     args: [resolve(ROOT, "bench/peers/postgraphile.mjs")],
     env: { PORT: "0", DATABASE_URL: databaseUrl, GRAPHILE_ENV: "production" },

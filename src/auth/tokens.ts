@@ -52,11 +52,18 @@ export async function createUser(db: Db, handle: string, name?: string) {
   return user;
 }
 
+/** The longest lifetime a token may be given, in days (ten years). */
+export const MAX_EXPIRES_DAYS = 3650;
+
 export async function createToken(
   db: Db,
   handle: string,
   options: { name?: string; expiresInDays?: number } = {},
-): Promise<{ token: string; id: number; prefix: string }> {
+): Promise<{ token: string; id: number; prefix: string; expiresAt: Date | null }> {
+  const days = options.expiresInDays;
+  if (days !== undefined && !(Number.isInteger(days) && days >= 1 && days <= MAX_EXPIRES_DAYS)) {
+    throw new AuthError(`a token expires after 1 to ${MAX_EXPIRES_DAYS} whole days, not ${days}`);
+  }
   const user = await db.user.findUnique({ where: { handle } });
   if (!user) throw new AuthError(`no user "${handle}"`);
   const token = generateToken();
@@ -66,12 +73,10 @@ export async function createToken(
       name: options.name ?? "default",
       secretHash: hashToken(token),
       prefix: token.slice(0, 12),
-      expiresAt: options.expiresInDays
-        ? new Date(Date.now() + options.expiresInDays * 86_400_000)
-        : null,
+      expiresAt: days ? new Date(Date.now() + days * 86_400_000) : null,
     },
   });
-  return { token, id: row.id, prefix: row.prefix };
+  return { token, id: row.id, prefix: row.prefix, expiresAt: row.expiresAt };
 }
 
 export async function listTokens(db: Db, handle?: string) {

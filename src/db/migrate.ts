@@ -201,3 +201,60 @@ export async function postgresAnswers(url: string): Promise<boolean> {
     await client.end().catch(() => {});
   }
 }
+
+/** A word as the shell reads it: as is when it is plain, else in single quotes. */
+function shellWord(word: string): string {
+  return /^[\w.,:/@%+=-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The `createdb` command that creates the database of a PostgreSQL URL (no password in it): as
+ * the URL's user, or (`asOwner`) run by another user, owned by the URL's user.
+ */
+export function createdbCommand(url: string, asOwner = false): string {
+  const u = new URL(url);
+  const name = decodeURIComponent(u.pathname.slice(1));
+  const words = ["createdb"];
+  if (u.hostname) words.push("-h", u.hostname.replace(/^\[|\]$/g, ""));
+  if (u.port) words.push("-p", u.port);
+  if (u.username) words.push(asOwner ? "-O" : "-U", decodeURIComponent(u.username));
+  words.push(name);
+  return words.map(shellWord).join(" ");
+}
+
+/**
+ * PostgreSQL: creates the database `url` names when the server says it does not exist (error
+ * 3D000), connected to the server's `postgres` maintenance database as the same user; returns
+ * whether it created it. When the user may not create databases, the error says which
+ * `createdb` command to run instead.
+ */
+export async function createDatabaseIfMissing(url: string): Promise<boolean> {
+  const probe = new (pgDriver().Client)({ connectionString: url });
+  try {
+    await probe.connect();
+    return false;
+  } catch (error) {
+    if ((error as { code?: string }).code !== "3D000") throw error;
+  } finally {
+    await probe.end().catch(() => {});
+  }
+  const name = decodeURIComponent(new URL(url).pathname.slice(1));
+  const maintenance = new URL(url);
+  maintenance.pathname = "/postgres";
+  const admin = new (pgDriver().Client)({ connectionString: maintenance.toString() });
+  try {
+    await admin.connect();
+    await admin.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
+    return true;
+  } catch (error) {
+    // Created by someone else meanwhile: it exists, which is what was asked.
+    if ((error as { code?: string }).code === "42P04") return false;
+    throw new Error(
+      `database "${name}" does not exist, and creating it failed (${(error as Error).message}): ` +
+        `have a user who may create databases run \`${createdbCommand(url, true)}\`, ` +
+        "then run `npm run migrate` again",
+    );
+  } finally {
+    await admin.end().catch(() => {});
+  }
+}

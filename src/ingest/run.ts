@@ -17,7 +17,10 @@ export interface IngestOptions {
   format?: "auto" | DigestFormat;
   /** The digest day, `YYYY-MM-DD`, for inputs that do not say (or to override). */
   date?: string;
-  /** Read and check everything, write nothing. */
+  /**
+   * Read, check and write everything as a real run would, in one transaction that is rolled
+   * back at the end: the report is the real run's, and nothing is kept.
+   */
   dryRun?: boolean;
   /** Ingest even when the same bytes were ingested for the same day before. */
   force?: boolean;
@@ -51,13 +54,14 @@ export type FileReport = {
   date: string | null;
   /** The named list the digest was loaded into, when it was not loaded as its day. */
   listName: string | null;
+  /** The `IngestRun` row (null in a dry run: its rows are rolled back with the rest). */
   runId: number | null;
   /** Problems that did not stop the digest, each with its place (see `Digest.warnings`). */
   warnings: string[];
   /** Time spent in the database for this digest (reading and parsing are not counted). */
   seconds: number;
 } & (
-  | ({ status: "succeeded" | "dry-run" } & Omit<WriteCounts, "words">)
+  | ({ status: "succeeded" } & Omit<WriteCounts, "words">)
   | { status: "skipped"; previousRunId: number }
   /** A digest that lists no papers (the API's answer for weekends and holidays): nothing to do. */
   | { status: "empty" }
@@ -65,6 +69,8 @@ export type FileReport = {
 );
 
 export interface IngestReport {
+  /** A dry run: every figure is what the real run would have done; nothing was kept. */
+  dryRun: boolean;
   files: FileReport[];
   days: number;
   papersNew: number;
@@ -78,13 +84,6 @@ export interface IngestReport {
   empty: number;
   warnings: number;
   seconds: number;
-}
-
-/** Thrown inside the transaction of a dry run, so that everything it wrote is rolled back. */
-class DryRunRollback extends Error {
-  constructor(readonly counts: WriteCounts) {
-    super("dry run");
-  }
 }
 
 /**
@@ -253,8 +252,7 @@ async function ingestParsed(sql: Batch, item: Parsed, options: IngestOptions): P
   };
   const started = performance.now();
   const elapsed = () => (performance.now() - started) / 1000;
-  const record = async (fields: Parameters<typeof recordRun>[2]) =>
-    options.dryRun ? null : await recordRun(sql, parsed, fields);
+  const record = (fields: Parameters<typeof recordRun>[2]) => recordRun(sql, parsed, fields);
 
   if (!digest) {
     const error = parsed.error ?? `${input.source}: changed while it was being ingested`;
@@ -291,13 +289,10 @@ async function ingestParsed(sql: Batch, item: Parsed, options: IngestOptions): P
   let runId: number | null = null;
   try {
     const counts = await sql.unit(async (tx) => {
-      runId = options.dryRun
-        ? null
-        : await recordRun(tx, parsed, { status: "running", finishedAt: null });
+      runId = await recordRun(tx, parsed, { status: "running", finishedAt: null });
       const counts = parsed.listName
         ? await writeList(tx, digest, parsed.listName, input.source)
         : await writeDigest(tx, digest, runId);
-      if (runId === null) throw new DryRunRollback(counts);
       const allWarnings = [...warnings, ...counts.notes];
       await tx.execute(
         `UPDATE "IngestRun" SET "status" = 'succeeded', "finishedAt" = ?, "papersTotal" = ?,
@@ -328,18 +323,6 @@ async function ingestParsed(sql: Batch, item: Parsed, options: IngestOptions): P
     };
     return { report, words };
   } catch (error) {
-    if (error instanceof DryRunRollback) {
-      const { words: _rolledBack, ...counts } = error.counts;
-      const report: FileReport = {
-        ...base,
-        warnings: [...warnings, ...counts.notes],
-        runId: null,
-        status: "dry-run",
-        ...counts,
-        seconds: elapsed(),
-      };
-      return { report, words: [] };
-    }
     const text = `${input.source}: ${message(error)}`;
     runId = await record({ status: "failed", finishedAt: new Date(), error: text, warnings });
     return {
@@ -369,6 +352,11 @@ const GROWING_TABLES = ["Paper", "PaperAuthor", "Author", "DayEntry", "UpvoteSna
 /**
  * Ingests the given inputs in digest-date order (unreadable ones first, as failures), each in its
  * own unit of work: one bad digest does not undo the others.
+ *
+ * A dry run does exactly what the real run does, run log included, in one batch that it never
+ * commits but rolls back at the end: each digest sees what the digests before it would have
+ * written (a day loaded twice, a paper listed on several days, the same file given twice), so its
+ * report is the real run's. It holds the write lock while it runs, as one long batch would.
  */
 export async function ingest(
   sql: SqlClient,
@@ -455,26 +443,33 @@ export async function ingest(
         batch.papers += report.papersTotal;
       }
       if (
-        batch.papers >= BATCH_LIMITS.papers ||
-        performance.now() - batch.opened >= BATCH_LIMITS.ms
+        !options.dryRun &&
+        (batch.papers >= BATCH_LIMITS.papers || performance.now() - batch.opened >= BATCH_LIMITS.ms)
       ) {
         await commit();
-        if (newPapers >= analyzeAt && !options.dryRun) {
+        if (newPapers >= analyzeAt) {
           await sql.analyze(GROWING_TABLES);
           analyzeAt = newPapers * 2;
         }
       }
       onProgress?.(files.length, parsed.length, papers);
     }
-    await commit();
+    if (options.dryRun) {
+      await (batch as { sql: Batch } | null)?.sql.rollback();
+      batch = null;
+      for (const file of files) file.runId = null;
+    } else {
+      await commit();
+    }
   } catch (error) {
     await (batch as { sql: Batch } | null)?.sql.rollback();
     throw error;
   }
-  const sum = (key: Exclude<keyof WriteCounts, "notes" | "words">) =>
+  const sum = (key: Exclude<keyof WriteCounts, "change" | "notes" | "words">) =>
     files.reduce((n, f) => n + (key in f ? (f as unknown as WriteCounts)[key] : 0), 0);
   const written = files.filter((f) => "papersTotal" in f);
   return {
+    dryRun: options.dryRun === true,
     files,
     days: new Set(written.filter((f) => !f.listName).map((f) => f.date)).size,
     lists: new Set(written.filter((f) => f.listName).map((f) => f.listName)).size,

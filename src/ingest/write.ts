@@ -32,7 +32,15 @@ import type { PaperText } from "../db/words.ts";
 import { nameKey } from "../search/documents.ts";
 import type { Digest, ParsedAuthor, ParsedPaper } from "./types.ts";
 
+/**
+ * What a digest did to its day or list: `written`, the day or list did not exist; `updated`,
+ * it existed and the digest changed it (its entries, or papers' fields, counts or authors);
+ * `unchanged`, the digest said nothing the database did not already hold.
+ */
+export type WriteChange = "written" | "updated" | "unchanged";
+
 export interface WriteCounts {
+  change: WriteChange;
   papersTotal: number;
   papersNew: number;
   papersUpdated: number;
@@ -491,11 +499,12 @@ export async function writeDigest(
   const { date, papers } = digest;
   const fromText = digest.format === "text";
 
-  await sql.execute(
-    `INSERT INTO "Day" ("date", "fromApi", "createdAt", "updatedAt") VALUES (?, ?, ?, ?)
-     ON CONFLICT ("date") DO NOTHING`,
-    [date, false, now, now],
-  );
+  const created =
+    (await sql.execute(
+      `INSERT INTO "Day" ("date", "fromApi", "createdAt", "updatedAt") VALUES (?, ?, ?, ?)
+       ON CONFLICT ("date") DO NOTHING`,
+      [date, false, now, now],
+    )) > 0;
   const [day] = await sql.query<{ id: number; fromApi: unknown }>(
     `SELECT "id", "fromApi" FROM "Day" WHERE "date" = ?`,
     [date],
@@ -527,6 +536,7 @@ export async function writeDigest(
     const listed = paperIds.filter((id) => id !== 0).length;
     const notLoaded = papers.length - listed;
     return {
+      change: touched.size > 0 ? "updated" : "unchanged",
       papersTotal: papers.length,
       papersNew: 0,
       papersUpdated: touched.size,
@@ -656,7 +666,10 @@ export async function writeDigest(
     ]);
   }
 
+  const changed =
+    written.papersNew > 0 || touched.size > 0 || entryChanges.length > 0 || becomesApiDay;
   return {
+    change: created ? "written" : changed ? "updated" : "unchanged",
     papersTotal: papers.length,
     papersNew: written.papersNew,
     papersUpdated: touched.size,
@@ -688,28 +701,57 @@ export async function writeList(
     () => ({ newer: false, replace: false, neverLower: true, keepAuthorCount: true }),
     now,
   );
-  const [list] = await sql.query<{ id: number }>(
-    `INSERT INTO "PaperList" ("name", "capturedOn", "source", "createdAt", "updatedAt")
-     VALUES (?, ?, ?, ?, ?)
-     ON CONFLICT ("name") DO UPDATE SET "capturedOn" = excluded."capturedOn",
-       "source" = excluded."source", "updatedAt" = excluded."updatedAt"
-     RETURNING "id"`,
-    [name, digest.date, source, now, now],
-  );
-  if (!list) throw new Error(`list ${name} could not be written`);
-  await sql.execute(`DELETE FROM "PaperListEntry" WHERE "listId" = ?`, [list.id]);
-  await sql.insertMany(
-    "PaperListEntry",
-    { listId: "int", paperId: "int", rank: "int", upvotes: "int" },
-    digest.papers.map((p, i) => [
-      list.id,
-      written.paperIds[i] as number,
-      i + 1,
-      p.upvotes ?? (written.upvotes[i] as number),
-    ]),
+  const entries = digest.papers.map((p, i) => ({
+    paperId: written.paperIds[i] as number,
+    rank: i + 1,
+    upvotes: p.upvotes ?? (written.upvotes[i] as number),
+  }));
+  const [stored] = await sql.query<{ id: number; capturedOn: string; source: string | null }>(
+    `SELECT "id", "capturedOn", "source" FROM "PaperList" WHERE "name" = ?`,
+    [name],
   );
   const { papersNew, touched } = written;
+  let change: WriteChange = stored ? "updated" : "written";
+  if (
+    stored &&
+    papersNew === 0 &&
+    touched.size === 0 &&
+    stored.capturedOn === digest.date &&
+    stored.source === source
+  ) {
+    const before = await sql.query<{ paperId: number; rank: number; upvotes: number }>(
+      `SELECT "paperId", "rank", "upvotes" FROM "PaperListEntry" WHERE "listId" = ?
+       ORDER BY "rank", "paperId"`,
+      [stored.id],
+    );
+    const same = (a: (typeof entries)[number], b: (typeof before)[number] | undefined) =>
+      b !== undefined &&
+      Number(b.paperId) === a.paperId &&
+      Number(b.rank) === a.rank &&
+      Number(b.upvotes) === a.upvotes;
+    if (before.length === entries.length && entries.every((e, i) => same(e, before[i]))) {
+      change = "unchanged";
+    }
+  }
+  if (change !== "unchanged") {
+    const [list] = await sql.query<{ id: number }>(
+      `INSERT INTO "PaperList" ("name", "capturedOn", "source", "createdAt", "updatedAt")
+       VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT ("name") DO UPDATE SET "capturedOn" = excluded."capturedOn",
+         "source" = excluded."source", "updatedAt" = excluded."updatedAt"
+       RETURNING "id"`,
+      [name, digest.date, source, now, now],
+    );
+    if (!list) throw new Error(`list ${name} could not be written`);
+    await sql.execute(`DELETE FROM "PaperListEntry" WHERE "listId" = ?`, [list.id]);
+    await sql.insertMany(
+      "PaperListEntry",
+      { listId: "int", paperId: "int", rank: "int", upvotes: "int" },
+      entries.map((e) => [list.id, e.paperId, e.rank, e.upvotes]),
+    );
+  }
   return {
+    change,
     papersTotal: digest.papers.length,
     papersNew,
     papersUpdated: touched.size,
