@@ -25,6 +25,7 @@ import { loadConfig } from "../src/config.ts";
 import { directOf } from "../src/db/client.ts";
 import { type DataVersion, openDataVersion } from "../src/db/data-version.ts";
 import { BROTLI_QUALITY, chooseEncoding } from "../src/http/compression.ts";
+import { persistedOperations } from "../src/http/persisted.ts";
 import { openTracing } from "../src/http/tracing.ts";
 import { createServer, type ServerOptions } from "../src/server.ts";
 import { createTestDatabase, ENGINES, type TestDatabase } from "./support/engines.ts";
@@ -486,7 +487,7 @@ describe("the delivery settings", () => {
     const dir = mkdtempSync(join(tmpdir(), "papergraph-settings-"));
     try {
       const broken = join(dir, "broken.json");
-      writeFileSync(broken, JSON.stringify({ abc: "query {" }));
+      writeFileSync(broken, JSON.stringify({ abc: 42 }));
       const problems = (env: NodeJS.ProcessEnv) => {
         try {
           loadConfig(env);
@@ -503,7 +504,6 @@ describe("the delivery settings", () => {
       });
       expect(message).toMatch(/COMPRESSION_MIN_BYTES "-1" is not a whole number of at least 0/);
       expect(message).toMatch(/HTTP_CACHE_MAX_AGE "86400" is more than 3600 seconds/);
-      expect(message).toMatch(/TRUSTED_DOCUMENTS: .*broken.json: the entry "abc" does not parse/);
       expect(message).toMatch(
         /OTEL_EXPORTER_OTLP_ENDPOINT "collector:4318" is not an http\(s\) URL/,
       );
@@ -512,6 +512,12 @@ describe("the delivery settings", () => {
       );
       writeFileSync(broken, "[]");
       expect(problems({ TRUSTED_DOCUMENTS: broken })).toMatch(/is not an object/);
+      // A document that does not parse: the server is not created (main.ts says why and stops).
+      writeFileSync(broken, JSON.stringify({ abc: "query {" }));
+      const { trustedDocuments } = loadConfig({ TRUSTED_DOCUMENTS: broken });
+      expect(() => persistedOperations(trustedDocuments)).toThrow(
+        /TRUSTED_DOCUMENTS: the entry "abc" does not parse/,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -18,10 +18,12 @@
  *   unknown key with `PERSISTED_QUERY_NOT_FOUND`. APQ is off in this mode: it would let any
  *   client register any query.
  *
- * The manifest is read and checked once, at start (src/http/trusted-documents.ts).
+ * The manifest is read and checked once, at start (src/http/trusted-documents.ts); each document
+ * must parse, or the server is not created (`persistedOperations` throws, naming the entry).
  */
 import { useAPQ } from "@graphql-yoga/plugin-apq";
 import { usePersistedOperations } from "@graphql-yoga/plugin-persisted-operations";
+import { parse } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import { LRUCache } from "lru-cache";
 import type { ErrorCode } from "../graphql/errors.ts";
@@ -42,6 +44,15 @@ const NOT_FOUND = {
 /** The plugin of the configured mode: trusted documents when given, else APQ. */
 export function persistedOperations(trusted: Map<string, string> | undefined): Plugin {
   if (trusted) {
+    for (const [key, document] of trusted) {
+      try {
+        parse(document);
+      } catch (error) {
+        throw new Error(
+          `TRUSTED_DOCUMENTS: the entry "${key}" does not parse: ${(error as Error).message}`,
+        );
+      }
+    }
     return usePersistedOperations({
       getPersistedOperation: (key) => trusted.get(key) ?? null,
       allowArbitraryOperations: false,
