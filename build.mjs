@@ -8,8 +8,10 @@
  * most of what was left of a start (bench/startup.ts measures it). Left outside, loaded from
  * node_modules (EXTERNAL): native code and what is loaded only by some configurations or on
  * first use (better-sqlite3, pg, ioredis, jsonwebtoken), Prisma's runtime and adapters (their
- * query compiler is a WebAssembly module, imported when the first query runs), and pino (whose
- * transports load files of its own package). Since the same graphql-yoga, Pothos and graphql come
+ * query compiler is a WebAssembly module, imported when the first query runs), pino (whose
+ * transports load files of its own package), and OpenTelemetry's SDK and envelop's plugin
+ * (imported only when OTEL_EXPORTER_OTLP_ENDPOINT is set: src/http/tracing.ts; its API package
+ * stays bundled, prom-client uses it). Since the same graphql-yoga, Pothos and graphql come
  * from the bundle, every copy of graphql in it is one module (its ES build, `mainFields`), as
  * under tsx.
  *
@@ -41,6 +43,10 @@ export const EXTERNAL = [
   "jsonwebtoken",
   "@prisma/*",
   "pino",
+  "@envelop/opentelemetry",
+  "@opentelemetry/sdk-trace-base",
+  "@opentelemetry/exporter-trace-otlp-http",
+  "@opentelemetry/resources",
 ];
 
 /**

@@ -1,5 +1,6 @@
 /** Configuration from the environment, validated once, with a clear message for each wrong value. */
 import { type DatabaseTarget, DEFAULT_DATABASE_URL, parseDatabaseUrl } from "./db/target.ts";
+import { readTrustedDocuments } from "./http/trusted-documents.ts";
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -60,6 +61,26 @@ export interface Config {
    * keyed by the data version, so that no write leaves a stale one behind (src/http/response-cache.ts).
    */
   responseCache: boolean;
+  /**
+   * COMPRESSION_MIN_BYTES (default 1,024): JSON answers at least this large are sent gzip- or
+   * brotli-encoded to clients that accept it (src/http/compression.ts).
+   */
+  compressionMinBytes: number;
+  /**
+   * HTTP_CACHE_MAX_AGE (seconds, default 0, at most 3,600): the `max-age` of anonymous GET
+   * queries' `Cache-Control: public, ..., must-revalidate` (src/http/http-caching.ts).
+   */
+  httpCacheMaxAge: number;
+  /**
+   * TRUSTED_DOCUMENTS: a manifest `{ "<hash>": "<document>" }`; only its operations run (read at
+   * start). Unset: any operation, and automatic persisted queries (src/http/persisted.ts).
+   */
+  trustedDocuments: Map<string, string> | undefined;
+  /**
+   * OTEL_EXPORTER_OTLP_ENDPOINT (an http(s) URL) and OTEL_SERVICE_NAME (default `papergraph`):
+   * send a span per operation over OTLP/HTTP (src/http/tracing.ts). Unset: no tracing.
+   */
+  tracing: { endpoint: string; serviceName: string } | undefined;
 }
 
 const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
@@ -178,6 +199,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       );
     }
   }
+  const compressionMinBytes = wholeNumber(env, "COMPRESSION_MIN_BYTES", 1024, 0, problems);
+  const httpCacheMaxAge = wholeNumber(env, "HTTP_CACHE_MAX_AGE", 0, 0, problems);
+  if (httpCacheMaxAge > 3600) {
+    problems.push(`HTTP_CACHE_MAX_AGE "${env.HTTP_CACHE_MAX_AGE}" is more than 3600 seconds`);
+  }
+  let trustedDocuments: Map<string, string> | undefined;
+  if (env.TRUSTED_DOCUMENTS) {
+    try {
+      trustedDocuments = readTrustedDocuments(env.TRUSTED_DOCUMENTS);
+    } catch (error) {
+      problems.push(`TRUSTED_DOCUMENTS: ${(error as Error).message}`);
+    }
+  }
+  const otlpEndpoint = env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined;
+  if (otlpEndpoint) {
+    let valid = false;
+    try {
+      valid = ["http:", "https:"].includes(new URL(otlpEndpoint).protocol);
+    } catch {}
+    if (!valid) {
+      problems.push(`OTEL_EXPORTER_OTLP_ENDPOINT "${otlpEndpoint}" is not an http(s) URL`);
+    }
+  }
   if (problems.length > 0 || !database) {
     throw new ConfigError(`invalid configuration:\n  ${problems.join("\n  ")}`);
   }
@@ -198,6 +242,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     statementTimeoutMs,
     trustProxyHops,
     responseCache: responseCache === "on",
+    compressionMinBytes,
+    httpCacheMaxAge,
+    trustedDocuments,
+    tracing: otlpEndpoint
+      ? { endpoint: otlpEndpoint, serviceName: env.OTEL_SERVICE_NAME || "papergraph" }
+      : undefined,
   };
 }
 

@@ -16,6 +16,7 @@ import { openSqlClient } from "./db/sql.ts";
 import { createEvents } from "./graphql/pubsub.ts";
 import { addressKey, clientAddress, memoryQueryBudget, redisQueryBudget } from "./http/budget.ts";
 import { createMetrics, metricsListener } from "./http/metrics.ts";
+import { openTracing } from "./http/tracing.ts";
 import { serveWebSocket } from "./http/websocket.ts";
 import { SAMPLE_DIR } from "./paths.ts";
 import { createServer } from "./server.ts";
@@ -72,6 +73,9 @@ async function main(): Promise<void> {
   const dataVersion = config.responseCache
     ? openDataVersion(database.target, directOf(database.db))
     : undefined;
+  // OpenTelemetry's packages are loaded only when an endpoint is configured.
+  const tracing = config.tracing ? await openTracing(config.tracing) : undefined;
+  if (tracing) log.info({ endpoint: config.tracing?.endpoint }, "tracing operations over OTLP");
   const yoga = createServer({
     db: database.db,
     provider: config.database.provider,
@@ -89,6 +93,10 @@ async function main(): Promise<void> {
       config.database.provider === "postgresql" ? config.statementTimeoutMs : undefined,
     redis: redis?.commands,
     responseCache: dataVersion ? { version: dataVersion } : undefined,
+    compressionMinBytes: config.compressionMinBytes,
+    httpCacheMaxAge: config.httpCacheMaxAge,
+    trustedDocuments: config.trustedDocuments,
+    tracing: tracing?.plugin,
   });
   // Requests being answered: the database closes only once they are (a client that hung up
   // leaves its request running; closing the connections alone does not wait for it).
@@ -141,6 +149,7 @@ async function main(): Promise<void> {
       await events.close();
       await redis?.close();
       dataVersion?.close();
+      await tracing?.shutdown().catch(() => {});
       await database.close();
       log.info("stopped");
       process.exit(0);

@@ -1,6 +1,7 @@
 /**
  * Creates the Yoga server: schema, request limits and query budget, cross-site rules, identity
- * providers' JWTs, health, readiness and metrics. The HTTP-layer pieces live in src/http/.
+ * providers' JWTs, persisted operations, the response cache and HTTP caching headers,
+ * compression, tracing, health, readiness and metrics. The HTTP-layer pieces live in src/http/.
  */
 import { maxAliasesPlugin } from "@escape.tech/graphql-armor-max-aliases";
 import { maxDirectivesPlugin } from "@escape.tech/graphql-armor-max-directives";
@@ -21,10 +22,13 @@ import { createEvents, type PubSub } from "./graphql/pubsub.ts";
 import { schema } from "./graphql/schema.ts";
 import { bodySizeLimit, streamBodyLimit } from "./http/body-limit.ts";
 import { type QueryBudget, queryCostPlugin } from "./http/budget.ts";
+import { compression, DEFAULT_COMPRESSION_MIN_BYTES } from "./http/compression.ts";
 import { corsPolicy, refuseSimplePosts, varyByOrigin } from "./http/cross-site.ts";
 import { typedError } from "./http/errors.ts";
+import { DEFAULT_HTTP_CACHE_MAX_AGE, httpCaching } from "./http/http-caching.ts";
 import { createJwtVerifier, type JwtOptions } from "./http/jwt.ts";
 import { createMetrics, type Metrics, metricsEndpoint } from "./http/metrics.ts";
+import { persistedOperations } from "./http/persisted.ts";
 import { responseCachePlugin } from "./http/response-cache.ts";
 import { type StreamLimits, singleConnectionStreams } from "./http/sse-streams.ts";
 import { ArgumentError } from "./papers/errors.ts";
@@ -116,6 +120,14 @@ export interface ServerOptions {
   responseCache?: { version: DataVersion };
   /** Bounds on graphql-sse's single-connection streams (src/http/sse-streams.ts). */
   streamLimits?: StreamLimits;
+  /** JSON answers at least this large are compressed (src/http/compression.ts); 1,024 bytes. */
+  compressionMinBytes?: number;
+  /** `max-age` of anonymous GET queries (src/http/http-caching.ts); 0 seconds unless given. */
+  httpCacheMaxAge?: number;
+  /** Run only these operations (src/http/persisted.ts); unset: any, and APQ. */
+  trustedDocuments?: Map<string, string>;
+  /** A plugin that traces operations (src/http/tracing.ts, OTEL_EXPORTER_OTLP_ENDPOINT). */
+  tracing?: Plugin;
 }
 
 export function createServer({
@@ -134,6 +146,10 @@ export function createServer({
   redis,
   responseCache,
   streamLimits,
+  compressionMinBytes = DEFAULT_COMPRESSION_MIN_BYTES,
+  httpCacheMaxAge = DEFAULT_HTTP_CACHE_MAX_AGE,
+  trustedDocuments,
+  tracing,
 }: ServerOptions) {
   const services = { db, provider, pubsub, rateLimiter };
   const queryCost = queryCostPlugin({ limits: LIMITS, budget: queryBudget, trustProxyHops });
@@ -179,11 +195,17 @@ export function createServer({
     maxRequestBodySize: false,
     cors: corsPolicy(corsOrigins),
     plugins: [
+      // First: its span covers what every other plugin does to the operation.
+      ...(tracing ? [tracing] : []),
       metrics.plugin,
       ...(serveMetrics ? [metricsEndpoint(metrics)] : []),
       refuseSimplePosts(),
       bodySizeLimit(REQUEST_LIMITS.bodyBytes),
       ...(corsOrigins ? [varyByOrigin()] : []),
+      // Before anything reads the query (the response cache's key among them): a persisted
+      // operation's text is filled in here.
+      persistedOperations(trustedDocuments),
+      httpCaching(httpCacheMaxAge),
       maxTokensPlugin({ n: REQUEST_LIMITS.tokens }),
       maxAliasesPlugin({ n: REQUEST_LIMITS.aliases }),
       maxDirectivesPlugin({ n: REQUEST_LIMITS.directives }),
@@ -208,6 +230,8 @@ export function createServer({
         onConnect: streams.onConnect,
       }),
       readinessEndpoint({ db, redis }),
+      // Last: it encodes the answer with every header the others set.
+      compression(compressionMinBytes),
     ] as Plugin[],
   });
   streams.serveThrough(yoga.fetch);

@@ -616,11 +616,34 @@ describe.each(ENGINES)("the HTTP layer on %s", (provider) => {
       expect(theirs.status).toBe(200);
       expect(theirs.headers["access-control-allow-origin"]).toBeUndefined();
       expect(theirs.headers["access-control-allow-credentials"]).toBeUndefined();
+      const theirPreflight = await send(server.url, {
+        method: "OPTIONS",
+        headers: {
+          origin: evil,
+          "access-control-request-method": "POST",
+          "access-control-request-headers": "content-type, authorization",
+        },
+      });
+      expect(theirPreflight.headers["access-control-allow-origin"]).toBeUndefined();
+      expect(theirPreflight.headers["access-control-allow-credentials"]).toBeUndefined();
       // Without an allowlist: any origin may read, never with credentials.
       const open = await serve();
       const anyone = await send(open.url, { headers: { ...json, origin: evil }, body: query });
       expect(anyone.headers["access-control-allow-origin"]).toBe(evil);
       expect(anyone.headers["access-control-allow-credentials"]).toBeUndefined();
+      const openPreflight = await send(open.url, {
+        method: "OPTIONS",
+        headers: {
+          origin: evil,
+          "access-control-request-method": "POST",
+          "access-control-request-headers": "content-type, authorization",
+        },
+      });
+      expect(openPreflight.status).toBeLessThan(300);
+      expect(openPreflight.headers["access-control-allow-origin"]).toBe(evil);
+      expect(openPreflight.headers["access-control-allow-methods"]).toMatch(/POST/);
+      expect(openPreflight.headers["access-control-allow-headers"]).toMatch(/authorization/i);
+      expect(openPreflight.headers["access-control-allow-credentials"]).toBeUndefined();
     });
   });
 

@@ -23,7 +23,14 @@ export const ERROR_CODES = {
     "the operation exceeds the depth, breadth or cost limit (`extensions.kind`, `value`, `limit`), or ran longer than the statement timeout (`kind: time`)",
   BUDGET_EXCEEDED:
     "the client spent its query budget for the minute (HTTP 429); `extensions.retryAfterSeconds` says when it is renewed, `cost` and `remaining` what was asked and what is left",
-  PAYLOAD_TOO_LARGE: "the request body exceeds the size limit (HTTP 413)",
+  PAYLOAD_TOO_LARGE:
+    "the request body exceeds the size limit (64 KB; HTTP 413): nothing of it was parsed or ran",
+  PERSISTED_QUERY_NOT_FOUND:
+    "the message is `PersistedQueryNotFound`: the server does not know the hash in `extensions.persistedQuery.sha256Hash` (HTTP 404); with automatic persisted queries, send the query again with its hash",
+  PERSISTED_QUERY_MISMATCH:
+    "the hash in `extensions.persistedQuery.sha256Hash` is not the SHA-256 of the query sent with it (HTTP 400)",
+  PERSISTED_QUERY_ONLY:
+    "the server runs trusted documents only (TRUSTED_DOCUMENTS): send a document's hash as `extensions.persistedQuery.sha256Hash`, without a query (HTTP 400)",
   UNSUPPORTED_MEDIA_TYPE:
     "a POST body that is not `application/json` (or `application/graphql`): form and multipart posts are refused (HTTP 415)",
   TOO_MANY_SUBSCRIPTIONS:

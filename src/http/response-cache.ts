@@ -19,9 +19,9 @@
  *   alone: a vote reorders lists the voted paper was not in, and another process's writes are
  *   never seen by it. A time limit (`RESPONSE_CACHE_LIMITS.ttlMs`) is only a safety net, for
  *   writes made outside papergraph.
- * - **HTTP.** A cached answer has an `ETag` (its key: version and hash) and `Last-Modified`, and
- *   Yoga's plugin answers `304 Not Modified` to an `If-None-Match` naming a cached answer. Before it looks, this
- *   plugin checks that the tag names the current version: an older one gets the fresh answer,
+ * - **HTTP.** A cached answer has an `ETag` (its key, `W/"<version>:<hash>"`: weak, since it is
+ *   also sent compressed) and `Last-Modified`, and Yoga's plugin answers `304 Not Modified` to
+ *   an `If-None-Match` naming a cached answer. Before it looks, this plugin checks that the tag names the current version: an older one gets the fresh answer,
  *   never a 304. Each answer says what the cache did in a `Cache-Status` header (RFC 9211):
  *   `papergraph; hit`, `papergraph; fwd=miss` or `papergraph; fwd=bypass` (authenticated, or the
  *   version could not be read). A hit is charged to the client's query budget (src/http/budget.ts:
@@ -93,7 +93,7 @@ const documentVerdicts = new WeakMap<DocumentNode, boolean>();
  * field of a per-request type, anywhere in its document (fragments included). Decided once per
  * document (Yoga's parser cache hands the same document to every request with the same text).
  */
-function cacheableOperation(
+export function cacheableOperation(
   schema: GraphQLSchema,
   document: DocumentNode,
   operationName: string | null | undefined,
@@ -125,7 +125,7 @@ function cacheableOperation(
 }
 
 /** Only requests without credentials use the cache. */
-function anonymous(request: Request): boolean {
+export function anonymous(request: Request): boolean {
   return !request.headers.has("authorization");
 }
 
@@ -337,7 +337,9 @@ export function responseCachePlugin({
               outcomes.set(request, "bypass");
               return "bypass";
             }
-            const key = `${current}:${digest(documentString, operationName, variableValues)}`;
+            // The key is the answer's ETag: quoted as HTTP requires, and weak (W/), since the same
+            // answer is also sent encoded (src/http/compression.ts), which changes its bytes.
+            const key = `W/"${current}:${digest(documentString, operationName, variableValues)}"`;
             outcomes.set(request, "miss");
             keys.set(request, key);
             return key;
@@ -352,7 +354,7 @@ export function responseCachePlugin({
       if (!tag || !anonymous(request)) return;
       return versionOf(request).then(
         (current) => {
-          if (!tag.startsWith(`${current}:`)) outdated.add(request);
+          if (!tag.startsWith(`W/"${current}:`)) outdated.add(request);
         },
         () => {
           outdated.add(request);
