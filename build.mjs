@@ -8,8 +8,9 @@
  * most of what was left of a start (bench/startup.ts measures it). Left outside, loaded from
  * node_modules (EXTERNAL): native code and what is loaded only by some configurations or on
  * first use (better-sqlite3, pg, ioredis, jsonwebtoken), Prisma's runtime and adapters (their
- * query compiler is a WebAssembly module, imported when the first query runs), and pino (whose
- * transports load files of its own package). Since the same graphql-yoga, Pothos and graphql come
+ * query compiler is a WebAssembly module, imported when the first query runs), pino (whose
+ * transports load files of its own package), and GraphiQL's 9 MB bundle
+ * (@graphql-yoga/render-graphiql, imported when the page is first asked for). Since the same graphql-yoga, Pothos and graphql come
  * from the bundle, every copy of graphql in it is one module (its ES build, `mainFields`), as
  * under tsx.
  *
@@ -41,6 +42,7 @@ export const EXTERNAL = [
   "jsonwebtoken",
   "@prisma/*",
   "pino",
+  "@graphql-yoga/render-graphiql",
 ];
 
 /**
