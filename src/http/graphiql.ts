@@ -10,8 +10,9 @@
  * whose scripts, stylesheet and workers are files under GRAPHIQL_ASSETS (`graphiqlAssets`, a Yoga
  * plugin), and whose options are a JSON data block, which is never executed. The page's policy
  * (GRAPHIQL_CSP) allows scripts, workers and requests to this origin only. The bundle is loaded
- * on the first request for the page or one of its files (never at start: it is 9 MB of strings),
- * under a path named by its content hash, cached by browsers for a year.
+ * on the first request for the page or one of its files, never at start (its 9 MB of source grow
+ * the process by about 50 MB), and served under a path named by its content hash, cached by
+ * browsers for a year.
  */
 import { createHash } from "node:crypto";
 import type { GraphiQLOptions, Plugin } from "graphql-yoga";
