@@ -10,9 +10,9 @@
  * first use (better-sqlite3, pg, ioredis, jsonwebtoken), Prisma's runtime and adapters (their
  * query compiler is a WebAssembly module, imported when the first query runs), pino (whose
  * transports load files of its own package), and GraphiQL's 9 MB bundle
- * (@graphql-yoga/render-graphiql, imported when the page is first asked for). Since the same graphql-yoga, Pothos and graphql come
- * from the bundle, every copy of graphql in it is one module (its ES build, `mainFields`), as
- * under tsx.
+ * (@graphql-yoga/render-graphiql, imported when the page is first asked for). Since the same
+ * graphql-yoga, Pothos and graphql come from the bundle, every copy of graphql in it is one module
+ * (its ES build, `mainFields`), as under tsx.
  *
  * Run-time paths: src/paths.ts resolves the files read at run time (migrations, sample digests)
  * from the project's root; it is one level below the root in src/ and bundled into dist/ alike.

@@ -1,6 +1,7 @@
 /**
  * Creates the Yoga server: schema, request limits and query budget, cross-site rules, identity
- * providers' JWTs, health, readiness and metrics, GraphiQL and introspection (both switchable). The HTTP-layer pieces live in src/http/.
+ * providers' JWTs, health, readiness and metrics, GraphiQL and introspection (both switchable).
+ * The HTTP-layer pieces live in src/http/.
  */
 import { maxAliasesPlugin } from "@escape.tech/graphql-armor-max-aliases";
 import { maxDirectivesPlugin } from "@escape.tech/graphql-armor-max-directives";
