@@ -9,11 +9,12 @@
  * node_modules (EXTERNAL): native code and what is loaded only by some configurations or on
  * first use (better-sqlite3, pg, ioredis, jsonwebtoken), Prisma's runtime and adapters (their
  * query compiler is a WebAssembly module, imported when the first query runs), pino (whose
- * transports load files of its own package), and OpenTelemetry's SDK and envelop's plugin
+ * transports load files of its own package), OpenTelemetry's SDK and envelop's plugin
  * (imported only when OTEL_EXPORTER_OTLP_ENDPOINT is set: src/http/tracing.ts; its API package
- * stays bundled, prom-client uses it). Since the same graphql-yoga, Pothos and graphql come
- * from the bundle, every copy of graphql in it is one module (its ES build, `mainFields`), as
- * under tsx.
+ * stays bundled, prom-client uses it), and GraphiQL's 9 MB bundle (@graphql-yoga/render-graphiql,
+ * imported when the page is first asked for). Since the same graphql-yoga, Pothos and graphql
+ * come from the bundle, every copy of graphql in it is one module (its ES build, `mainFields`),
+ * as under tsx.
  *
  * Run-time paths: src/paths.ts resolves the files read at run time (migrations, sample digests)
  * from the project's root; it is one level below the root in src/ and bundled into dist/ alike.
@@ -47,6 +48,7 @@ export const EXTERNAL = [
   "@opentelemetry/sdk-trace-base",
   "@opentelemetry/exporter-trace-otlp-http",
   "@opentelemetry/resources",
+  "@graphql-yoga/render-graphiql",
 ];
 
 /**

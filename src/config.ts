@@ -81,6 +81,17 @@ export interface Config {
    * send a span per operation over OTLP/HTTP (src/http/tracing.ts). Unset: no tracing.
    */
   tracing: { endpoint: string; serviceName: string } | undefined;
+  /**
+   * GRAPHIQL: `on` or `off`. On, a browser's GET of /graphql gets GraphiQL with the example
+   * operations, served from the installed packages. Default: off when NODE_ENV=production, else on.
+   */
+  graphiql: boolean;
+  /**
+   * INTROSPECTION: `on` or `off`. Off, `__schema` and `__type` are refused (INTROSPECTION_DISABLED).
+   * Default: off when NODE_ENV=production, else on. GraphiQL needs it: GRAPHIQL=on with
+   * INTROSPECTION=off is refused.
+   */
+  introspection: boolean;
 }
 
 const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
@@ -99,6 +110,20 @@ function wholeNumber(
     problems.push(`${name} "${raw}" is not a whole number of at least ${min}`);
   }
   return value;
+}
+
+/** `on` or `off` (any case) from the environment, or the default when unset or empty. */
+function onOff(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: boolean,
+  problems: string[],
+): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = raw.toLowerCase();
+  if (value !== "on" && value !== "off") problems.push(`${name} "${raw}" is not on or off`);
+  return value === "on";
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -183,6 +208,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (responseCache !== "on" && responseCache !== "off") {
     problems.push(`RESPONSE_CACHE "${env.RESPONSE_CACHE}" is not on or off`);
   }
+  // Production hides the schema unless asked: Apollo Server and Yoga do the same by default.
+  const production = env.NODE_ENV === "production";
+  const graphiql = onOff(env, "GRAPHIQL", !production, problems);
+  const introspection = onOff(env, "INTROSPECTION", !production, problems);
+  if (graphiql && !introspection) {
+    problems.push(
+      "GRAPHIQL=on needs INTROSPECTION=on (GraphiQL reads the schema through it): set both, or GRAPHIQL=off",
+    );
+  }
   const corsOrigins = env.CORS_ORIGINS
     ? env.CORS_ORIGINS.split(",")
         .map((origin) => origin.trim())
@@ -248,6 +282,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tracing: otlpEndpoint
       ? { endpoint: otlpEndpoint, serviceName: env.OTEL_SERVICE_NAME || "papergraph" }
       : undefined,
+    graphiql,
+    introspection,
   };
 }
 

@@ -97,6 +97,8 @@ async function main(): Promise<void> {
     httpCacheMaxAge: config.httpCacheMaxAge,
     trustedDocuments: config.trustedDocuments,
     tracing: tracing?.plugin,
+    graphiql: config.graphiql,
+    introspection: config.introspection,
   });
   // Requests being answered: the database closes only once they are (a client that hung up
   // leaves its request running; closing the connections alone does not wait for it).
@@ -161,7 +163,15 @@ async function main(): Promise<void> {
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));
 
-  log.info({ port, database: config.database.provider }, "listening");
+  log.info(
+    {
+      port,
+      database: config.database.provider,
+      graphiql: config.graphiql,
+      introspection: config.introspection,
+    },
+    "listening",
+  );
   console.log(
     `papergraph is serving http://${host === "127.0.0.1" ? "localhost" : host}:${port}/graphql`,
   );

@@ -1,7 +1,8 @@
 /**
  * Creates the Yoga server: schema, request limits and query budget, cross-site rules, identity
  * providers' JWTs, persisted operations, the response cache and HTTP caching headers,
- * compression, tracing, health, readiness and metrics. The HTTP-layer pieces live in src/http/.
+ * compression, tracing, health, readiness and metrics, GraphiQL and introspection (both
+ * switchable). The HTTP-layer pieces live in src/http/.
  */
 import { maxAliasesPlugin } from "@escape.tech/graphql-armor-max-aliases";
 import { maxDirectivesPlugin } from "@escape.tech/graphql-armor-max-directives";
@@ -25,7 +26,9 @@ import { type QueryBudget, queryCostPlugin } from "./http/budget.ts";
 import { compression, DEFAULT_COMPRESSION_MIN_BYTES } from "./http/compression.ts";
 import { corsPolicy, refuseSimplePosts, varyByOrigin } from "./http/cross-site.ts";
 import { typedError } from "./http/errors.ts";
+import { GRAPHIQL_OPTIONS, graphiqlAssets, renderGraphiQLPage } from "./http/graphiql.ts";
 import { DEFAULT_HTTP_CACHE_MAX_AGE, httpCaching } from "./http/http-caching.ts";
+import { disableIntrospection } from "./http/introspection.ts";
 import { createJwtVerifier, type JwtOptions } from "./http/jwt.ts";
 import { createMetrics, type Metrics, metricsEndpoint } from "./http/metrics.ts";
 import { persistedOperations } from "./http/persisted.ts";
@@ -53,41 +56,6 @@ export const REQUEST_LIMITS = {
  * (src/http/websocket.ts).
  */
 export const SSE_STREAM_PATH = "/graphql/stream";
-
-/** Ready to run in GraphiQL: the front page of a day, a filtered search, a dashboard series. */
-export const EXAMPLE_OPERATIONS = `# papergraph: a few operations to start from. Run one with the play button.
-
-query FrontPage {
-  papers(first: 10, orderBy: { field: TRENDING }) {
-    totalCount
-    edges {
-      cursor
-      node { title upvotes arxivUrl codeUrl authors { name } appearances { rank day { date } } }
-    }
-    pageInfo { hasNextPage endCursor }
-  }
-}
-
-query Day {
-  day(date: "2024-10-25") {
-    date paperCount totalUpvotes
-    previous { date } next { date }
-    papers(first: 5) { edges { node { rank upvotes paper { title } } } }
-  }
-}
-
-query Search {
-  papers(filter: { search: "reinforcement learning", hasCode: false }, orderBy: { field: RELEVANCE }) {
-    totalCount
-    nodes { title publishedAt upvotes }
-  }
-}
-
-query Dashboard {
-  timeSeries(from: "2024-10-01", to: "2025-12-31", bucket: MONTH) { bucket papers upvotes }
-  topAuthors(from: "2025-01-01", to: "2025-12-31", first: 5) { author { name } papers upvotes }
-}
-`;
 
 export interface ServerOptions {
   db: Db;
@@ -128,6 +96,16 @@ export interface ServerOptions {
   trustedDocuments?: Map<string, string>;
   /** A plugin that traces operations (src/http/tracing.ts, OTEL_EXPORTER_OTLP_ENDPOINT). */
   tracing?: Plugin;
+  /**
+   * Serve GraphiQL (GRAPHIQL): a browser's GET of /graphql gets it, with the example operations,
+   * from the installed packages (src/http/graphiql.ts). On unless false.
+   */
+  graphiql?: boolean;
+  /**
+   * Answer introspection (`__schema`, `__type`; INTROSPECTION): off, it is refused with
+   * INTROSPECTION_DISABLED (src/http/introspection.ts). On unless false.
+   */
+  introspection?: boolean;
 }
 
 export function createServer({
@@ -150,6 +128,8 @@ export function createServer({
   httpCacheMaxAge = DEFAULT_HTTP_CACHE_MAX_AGE,
   trustedDocuments,
   tracing,
+  graphiql = true,
+  introspection = true,
 }: ServerOptions) {
   const services = { db, provider, pubsub, rateLimiter };
   const queryCost = queryCostPlugin({ limits: LIMITS, budget: queryBudget, trustProxyHops });
@@ -187,7 +167,8 @@ export function createServer({
       },
     },
     graphqlEndpoint: "/graphql",
-    graphiql: { title: "papergraph", defaultQuery: EXAMPLE_OPERATIONS },
+    graphiql: graphiql ? GRAPHIQL_OPTIONS : false,
+    renderGraphiQL: renderGraphiQLPage,
     landingPage: false,
     logging: logger,
     healthCheckEndpoint: "/health",
@@ -198,6 +179,8 @@ export function createServer({
       // First: its span covers what every other plugin does to the operation.
       ...(tracing ? [tracing] : []),
       metrics.plugin,
+      ...(graphiql ? [graphiqlAssets()] : []),
+      ...(introspection ? [] : disableIntrospection()),
       ...(serveMetrics ? [metricsEndpoint(metrics)] : []),
       refuseSimplePosts(),
       bodySizeLimit(REQUEST_LIMITS.bodyBytes),

@@ -93,10 +93,19 @@ describe("the server on the embedded default", () => {
     });
   });
 
-  it("serves GraphiQL with example operations", async ({ signal }) => {
-    const page = await (await fetch(url, { signal, headers: { accept: "text/html" } })).text();
-    expect(page).toContain("papergraph");
-    expect(page).toContain("FrontPage");
+  it("keeps GraphiQL and introspection off under NODE_ENV=production", async ({ signal }) => {
+    const page = await fetch(url, { signal, headers: { accept: "text/html" } });
+    expect(page.status).toBe(406);
+    expect(await page.text()).not.toMatch(/graphiql/i);
+    const introspection = await fetch(url, {
+      signal,
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query: "{ __schema { queryType { name } } }" }),
+    });
+    const body = (await introspection.json()) as { errors: { extensions: { code: string } }[] };
+    expect(body.errors.map((error) => error.extensions.code)).toEqual(["INTROSPECTION_DISABLED"]);
+    expect(server.output()).toMatch(/"graphiql":false,"introspection":false,"msg":"listening"/);
   });
 
   it("answers health, readiness and Prometheus metrics (behind METRICS_TOKEN)", async ({

@@ -35,6 +35,8 @@ export const ERROR_CODES = {
     "a POST body that is not `application/json` (or `application/graphql`): form and multipart posts are refused (HTTP 415)",
   TOO_MANY_SUBSCRIPTIONS:
     "a subscription was refused: the client (`extensions.scope` `client`) or the server (`total`) holds as many open subscriptions as allowed (`extensions.limit`), or the WebSocket (`connection`) runs as many operations as allowed; close one, or retry later",
+  INTROSPECTION_DISABLED:
+    "the operation selects `__schema` or `__type` and this server does not answer introspection (INTROSPECTION=off, the default in production); `extensions.field` names the field. Nothing ran",
   SERVICE_UNAVAILABLE:
     "a service the server depends on (the database, Redis) is down, too slow or busy; `extensions.dependency` names it. HTTP 503 with `Retry-After`: try again shortly",
 } as const;

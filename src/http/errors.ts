@@ -41,6 +41,18 @@ export class BadRequestError extends GraphQLError {
   }
 }
 
+/** INTROSPECTION=off and the operation selects `__schema` or `__type` (src/http/introspection.ts). */
+export class IntrospectionDisabledError extends GraphQLError {
+  constructor(field: string, refusal: GraphQLError) {
+    super(`introspection is disabled on this server: \`${field}\` cannot be queried`, {
+      nodes: refusal.nodes,
+      source: refusal.source,
+      positions: refusal.positions,
+      extensions: { code: "INTROSPECTION_DISABLED" satisfies ErrorCode, field },
+    });
+  }
+}
+
 /** The operation is over a depth, breadth or cost limit, or its SQL ran past the statement timeout. */
 export class QueryTooComplexError extends GraphQLError {
   constructor(kind: "depth" | "breadth" | "complexity" | "time", value: number, limit: number) {

@@ -3,7 +3,7 @@ import { createServer as createHttpServer, type RequestListener } from "node:htt
 import type { AddressInfo } from "node:net";
 import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
 import { type GraphQLFormattedError, print } from "graphql";
-import { createServer, type Server } from "../../src/server.ts";
+import { createServer, type Server, type ServerOptions } from "../../src/server.ts";
 import type { TestDatabase } from "./engines.ts";
 
 export interface Result<T> {
@@ -12,8 +12,12 @@ export interface Result<T> {
   errors?: GraphQLFormattedError[];
 }
 
-export function serverFor(database: TestDatabase): Server {
-  return createServer({ db: database.db, provider: database.target.provider });
+/** The server on this database; `options` adds to or changes its defaults (e.g. `graphiql: false`). */
+export function serverFor(
+  database: TestDatabase,
+  options: Partial<Omit<ServerOptions, "db" | "provider">> = {},
+): Server {
+  return createServer({ db: database.db, provider: database.target.provider, ...options });
 }
 
 export async function execute<T, V>(

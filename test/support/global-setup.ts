@@ -1,7 +1,13 @@
 /** Says once, before the suites run, which engines they run on and what is skipped. */
+import { browserAvailable, CHROMIUM_PATH } from "./browser.ts";
 import { POSTGRES_ADMIN_URL, postgresAvailable, REDIS_URL, redisAvailable } from "./engines.ts";
 
 export default function setup(): void {
+  if (!browserAvailable) {
+    console.warn(
+      `\nSKIPPED: the browser suite (GraphiQL in headless Chromium). No Chromium at ${CHROMIUM_PATH} (apt-get install chromium, or set CHROMIUM_PATH; CI sets REQUIRE_BROWSER=1).\n`,
+    );
+  }
   if (!redisAvailable) {
     console.warn(
       `\nSKIPPED: the Redis suite (two server processes sharing live updates). No server at ${REDIS_URL} (set TEST_REDIS_URL; CI sets REQUIRE_REDIS=1).\n`,
