@@ -7,6 +7,8 @@
  * cold starts).
  */
 import { createRequire } from "node:module";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 
 const require = createRequire(import.meta.url);
 let count = 0;
@@ -17,8 +19,13 @@ const counted = (fn) =>
   };
 
 if (process.env.COUNT_STATEMENTS === "pg") {
-  const { Client } = require("pg");
-  Client.prototype.query = counted(Client.prototype.query);
+  // Two copies of pg: the project's (papergraph, from the root) and bench/peers' own (PostGraphile
+  // and the floor, installed with it): each server uses one of them, and both are counted.
+  const clients = new Set();
+  for (const from of [import.meta.url, pathToFileURL(join(process.cwd(), "package.json"))]) {
+    clients.add(createRequire(from)("pg").Client);
+  }
+  for (const Client of clients) Client.prototype.query = counted(Client.prototype.query);
 } else if (process.env.COUNT_STATEMENTS === "sqlite") {
   const Database = require("better-sqlite3");
   const db = new Database(":memory:");
