@@ -164,6 +164,13 @@ function searchShape(
   return { kind: "count", narrow: filter.hasCode == null && !filter.arxivIds };
 }
 
+/** A set of ids as SQL (`x IN <set>`), one parameter whatever their number. */
+function idSet(q: Query, ids: readonly number[]): string {
+  return q.provider === "sqlite"
+    ? `(SELECT "value" FROM json_each(${q.p(JSON.stringify(ids))}))`
+    : `(SELECT unnest(${q.p(ids)}::int[]))`;
+}
+
 function applyFilter(
   q: Query,
   filter: PaperFilter,
@@ -204,10 +211,7 @@ function applyFilter(
   const ids = resolved.authorIds;
   if (ids?.length === 0) q.where.push("1 = 0");
   else if (ids) {
-    const set =
-      q.provider === "sqlite"
-        ? `(SELECT "value" FROM json_each(${q.p(JSON.stringify(ids))}))`
-        : `(SELECT unnest(${q.p(ids)}::int[]))`;
+    const set = idSet(q, ids);
     // SQLite: `+` keeps the planner on the (paperId, position) key for the probe; without table
     // statistics it built an automatic index over every author link instead (1.6 s, not 1 ms).
     const plus = q.provider === "sqlite" ? "+" : "";
@@ -513,10 +517,7 @@ export async function listAuthorsFirstPages(
   const resolved = await resolveFilter(db, provider, filter);
   const q = new Query(provider);
   // First in the text: SQLite numbers `?` in the order they appear.
-  const owners =
-    provider === "sqlite"
-      ? `(SELECT "value" FROM json_each(${q.p(JSON.stringify(authorIds))}))`
-      : `(SELECT unnest(${q.p(authorIds)}::int[]))`;
+  const owners = idSet(q, authorIds);
   applyFilter(q, filter, resolved, "page");
   if (q.from !== 'FROM "Paper" p') return null;
   const ordered = `${order.nullable ? `(${order.key} IS NULL), ` : ""}${order.key} ${direction}, p."id" ${direction}`;
@@ -568,10 +569,7 @@ export async function countAuthorsPapers(
 ): Promise<Map<number, number>> {
   const resolved = await resolveFilter(db, provider, filter);
   const q = new Query(provider);
-  const owners =
-    provider === "sqlite"
-      ? `(SELECT "value" FROM json_each(${q.p(JSON.stringify(authorIds))}))`
-      : `(SELECT unnest(${q.p(authorIds)}::int[]))`;
+  const owners = idSet(q, authorIds);
   // The page's shape of the filters: a search as a condition, the FROM left to the authors.
   applyFilter(q, filter, resolved, "page");
   const rows = await readerOf(db).query<{ owner: number | bigint; n: number | bigint }>(

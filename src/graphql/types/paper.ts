@@ -11,6 +11,7 @@ import {
   listAuthorsFirstPages,
   listPapers,
   PAGE_SIZE,
+  type PageArgs,
   type PaperFilter,
   type PaperOrderField,
   type PaperPage,
@@ -352,18 +353,16 @@ export function withinDays(filter: PaperFilter, from: string, to: string): Paper
   };
 }
 
+/** The `orderBy` argument of a paper connection, as the resolvers get it. */
+type PaperOrderArg = { field: PaperOrderField; direction?: "ASC" | "DESC" | null };
+
 /** Loads a page of papers in order, with what the client selected below the connection. */
 export async function resolvePaperConnection(
   ctx: Context,
   info: GraphQLResolveInfo,
   filter: PaperFilter,
-  order: { field: PaperOrderField; direction?: "ASC" | "DESC" | null },
-  args: {
-    first?: number | null;
-    after?: string | null;
-    last?: number | null;
-    before?: string | null;
-  },
+  order: PaperOrderArg,
+  args: PageArgs,
 ) {
   const query = queryFromInfo({
     context: ctx,
@@ -441,13 +440,8 @@ async function authorFirstPage(
   info: GraphQLResolveInfo,
   authorId: number,
   filter: PaperFilter,
-  order: { field: PaperOrderField; direction?: "ASC" | "DESC" | null },
-  args: {
-    first?: number | null;
-    after?: string | null;
-    last?: number | null;
-    before?: string | null;
-  },
+  order: PaperOrderArg,
+  args: PageArgs,
 ): Promise<PaperPage | null> {
   if (args.after || args.before || args.last != null || order.field === "RELEVANCE") return null;
   const query = queryFromInfo({

@@ -110,17 +110,32 @@ const AuthorStat = builder.objectRef<AuthorStatShape>("AuthorStat").implement({
   }),
 });
 
+/** The arguments of every range field: the range's days, `from` and `to` included. */
+const rangeArgs = () =>
+  builder.args((t) => ({
+    from: t.field({ type: "Date", required: true, description: "The range's first day." }),
+    to: t.field({
+      type: "Date",
+      required: true,
+      description: "The range's last day, included; not before `from`.",
+    }),
+  }));
+
+/** The size of a top list. */
+const topArgs = () =>
+  builder.args((t) => ({
+    first: t.int({
+      defaultValue: 10,
+      description: `How many to return: 10 by default, 1 to ${MAX_TOP}.`,
+    }),
+  }));
+
 builder.queryFields((t) => ({
   timeSeries: t.field({
     type: [SeriesPoint],
     description: `Papers and upvotes per bucket over [from, to] (at most ${MAX_BUCKETS} buckets).`,
     args: {
-      from: t.arg({ type: "Date", required: true, description: "The range's first day." }),
-      to: t.arg({
-        type: "Date",
-        required: true,
-        description: "The range's last day, included; not before `from`.",
-      }),
+      ...rangeArgs(),
       bucket: t.arg({
         type: BucketEnum,
         defaultValue: "DAY",
@@ -162,16 +177,8 @@ builder.queryFields((t) => ({
     description:
       "The authors with the most papers listed in [from, to] (visible authors only; an author named twice in one paper's list counts that paper once).",
     args: {
-      from: t.arg({ type: "Date", required: true, description: "The range's first day." }),
-      to: t.arg({
-        type: "Date",
-        required: true,
-        description: "The range's last day, included; not before `from`.",
-      }),
-      first: t.arg.int({
-        defaultValue: 10,
-        description: `How many to return: 10 by default, 1 to ${MAX_TOP}.`,
-      }),
+      ...rangeArgs(),
+      ...topArgs(),
     },
     complexity: (args) => ({
       field: rangeCost(args.from, args.to, "topAuthors"),
@@ -215,16 +222,8 @@ builder.queryFields((t) => ({
     type: ["Paper"],
     description: "The most upvoted papers listed in [from, to].",
     args: {
-      from: t.arg({ type: "Date", required: true, description: "The range's first day." }),
-      to: t.arg({
-        type: "Date",
-        required: true,
-        description: "The range's last day, included; not before `from`.",
-      }),
-      first: t.arg.int({
-        defaultValue: 10,
-        description: `How many to return: 10 by default, 1 to ${MAX_TOP}.`,
-      }),
+      ...rangeArgs(),
+      ...topArgs(),
     },
     complexity: (args) => ({
       field: rangeCost(args.from, args.to, "topPapers"),
