@@ -6,7 +6,7 @@
  * WebSocket shares the API's port (src/http/websocket.ts). SIGINT/SIGTERM: stop accepting, close
  * the WebSockets, finish what is in flight (up to 10 s), close the database, exit.
  */
-import { createServer as createHttpServer } from "node:http";
+import { createServer as createHttpServer, type ServerResponse } from "node:http";
 import pino from "pino";
 import { ConfigError, loadConfig, withStatementTimeout } from "./config.ts";
 import { connect, directOf } from "./db/client.ts";
@@ -101,10 +101,21 @@ async function main(): Promise<void> {
     introspection: config.introspection,
   });
   // Requests being answered: the database closes only once they are (a client that hung up
-  // leaves its request running; closing the connections alone does not wait for it).
+  // leaves its request running; closing the connections alone does not wait for it). Event
+  // streams (SSE, both modes: an `Accept: text/event-stream` request) are not waited for: they
+  // never end by themselves, and are cut at shutdown (below).
   let inFlight = 0;
   let drained: (() => void) | undefined;
+  const streams = new Set<ServerResponse>();
   const http = createHttpServer((req, res) => {
+    if (req.headers.accept?.includes("text/event-stream")) {
+      // Yoga's promise settles once the stream has started: the stream lasts as long as the
+      // answer does.
+      streams.add(res);
+      res.once("close", () => streams.delete(res));
+      void yoga(req, res);
+      return;
+    }
     inFlight++;
     Promise.resolve(yoga(req, res)).finally(() => {
       inFlight--;
@@ -139,6 +150,9 @@ async function main(): Promise<void> {
     metricsHttp?.closeAllConnections();
     // Open sockets would keep the server from closing: each is closed (its subscriptions end).
     const socketsClosed = websocket.close();
+    // So would open event streams: their connections are closed (their subscriptions end; a
+    // client reconnects, to another process behind a load balancer).
+    for (const res of streams) res.destroy();
     http.close(async () => {
       await socketsClosed;
       if (inFlight > 0) {

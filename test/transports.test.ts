@@ -437,6 +437,58 @@ describe("a server process with open WebSockets", () => {
   });
 });
 
+describe("a server process with open event streams", () => {
+  it("ends them at SIGTERM, both SSE modes, and exits at once, not after the shutdown grace", {
+    timeout: PROCESS_TEST_TIMEOUT,
+  }, async () => {
+    const { target, drop } = await createTestTarget("sqlite");
+    const requests = new AbortController();
+    const server = startServerProcess(
+      { DATABASE_URL: target.url, LOG_LEVEL: "warn", SAMPLE_DATA: "true" },
+      { signal: requests.signal },
+    );
+    try {
+      const url = await server.url;
+      const subscription = `subscription { dayRanking(date: "2025-12-10") { upvotes } }`;
+      // Distinct mode: the stream is open once its answer's headers have arrived.
+      const distinct = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "text/event-stream" },
+        body: JSON.stringify({ query: subscription }),
+        signal: requests.signal,
+      });
+      expect(distinct.headers.get("content-type")).toMatch(/^text\/event-stream/);
+      const distinctEnded = (async () => {
+        const reader = distinct.body?.getReader();
+        try {
+          // The subscription's events, until the stream ends.
+          while (reader && !(await reader.read()).done) {}
+        } catch {
+          // a stream cut short ends it too
+        }
+      })();
+      // Single-connection mode: its one stream is open once a query over it has been answered.
+      const single = connect("graphql-sse single connection", url);
+      const singleStream = single.subscribe(subscription);
+      expect((await within(single.run("{ __typename }"), "query")).data).toEqual({
+        __typename: "Query",
+      });
+      const singleEnded = rejection(singleStream);
+      const signalled = Date.now();
+      server.child.kill("SIGTERM");
+      expect(await within(server.exited, "exit")).toBe(0);
+      // Well under the 10 s the server gives requests in flight.
+      expect(Date.now() - signalled).toBeLessThan(5_000);
+      await within(distinctEnded, "the distinct stream's end");
+      expect(await singleEnded).toBeInstanceOf(Error);
+    } finally {
+      requests.abort();
+      await server.exited;
+      await drop();
+    }
+  });
+});
+
 describe.skipIf(!postgresAvailable || !redisAvailable)(
   "two server processes sharing PostgreSQL and Redis",
   () => {
