@@ -37,7 +37,7 @@ import {
   type TestDatabase,
 } from "./support/engines.ts";
 import { JSON_FIXTURE, TEXT_FIXTURE } from "./support/ingest.ts";
-import { startServerProcess } from "./support/process.ts";
+import { type ServerProcess, startServerProcess } from "./support/process.ts";
 import {
   connect,
   disposeClients,
@@ -400,18 +400,41 @@ describe.each(ENGINES)("subscription transports on %s", (provider) => {
   });
 });
 
+/**
+ * A server process on a fresh SQLite file with the sample digests, given to `use` with its URL and
+ * a signal for requests; stopped and its database dropped after.
+ */
+async function withServerProcess(
+  use: (server: ServerProcess, url: string, signal: AbortSignal) => Promise<void>,
+): Promise<void> {
+  const { target, drop } = await createTestTarget("sqlite");
+  const requests = new AbortController();
+  const server = startServerProcess(
+    { DATABASE_URL: target.url, LOG_LEVEL: "warn", SAMPLE_DATA: "true" },
+    { signal: requests.signal },
+  );
+  try {
+    await use(server, await server.url, requests.signal);
+  } finally {
+    requests.abort();
+    await server.exited;
+    await drop();
+  }
+}
+
+/** SIGTERM: the process exits 0, well under the 10 s it gives requests in flight. */
+async function terminatesAtOnce(server: ServerProcess): Promise<void> {
+  const signalled = Date.now();
+  server.child.kill("SIGTERM");
+  expect(await within(server.exited, "exit")).toBe(0);
+  expect(Date.now() - signalled).toBeLessThan(5_000);
+}
+
 describe("a server process with open WebSockets", () => {
   it("closes them at SIGTERM (1001) and exits at once, not after the shutdown grace", {
     timeout: PROCESS_TEST_TIMEOUT,
   }, async () => {
-    const { target, drop } = await createTestTarget("sqlite");
-    const requests = new AbortController();
-    const server = startServerProcess(
-      { DATABASE_URL: target.url, LOG_LEVEL: "warn", SAMPLE_DATA: "true" },
-      { signal: requests.signal },
-    );
-    try {
-      const url = await server.url;
+    await withServerProcess(async (server, url) => {
       const clients = [connect("graphql-ws", url), connect("graphql-ws", url)];
       const streams = clients.map((client) =>
         client.subscribe(`subscription { dayRanking(date: "2025-12-10") { upvotes } }`),
@@ -423,17 +446,9 @@ describe("a server process with open WebSockets", () => {
         });
       }
       const ended = streams.map((stream) => rejection(stream));
-      const signalled = Date.now();
-      server.child.kill("SIGTERM");
-      expect(await within(server.exited, "exit")).toBe(0);
-      // Well under the 10 s the server gives requests in flight.
-      expect(Date.now() - signalled).toBeLessThan(5_000);
+      await terminatesAtOnce(server);
       for (const outcome of await Promise.all(ended)) expect(outcome).toMatchObject({ code: 1001 });
-    } finally {
-      requests.abort();
-      await server.exited;
-      await drop();
-    }
+    });
   });
 });
 
@@ -441,21 +456,14 @@ describe("a server process with open event streams", () => {
   it("ends them at SIGTERM, both SSE modes, and exits at once, not after the shutdown grace", {
     timeout: PROCESS_TEST_TIMEOUT,
   }, async () => {
-    const { target, drop } = await createTestTarget("sqlite");
-    const requests = new AbortController();
-    const server = startServerProcess(
-      { DATABASE_URL: target.url, LOG_LEVEL: "warn", SAMPLE_DATA: "true" },
-      { signal: requests.signal },
-    );
-    try {
-      const url = await server.url;
+    await withServerProcess(async (server, url, signal) => {
       const subscription = `subscription { dayRanking(date: "2025-12-10") { upvotes } }`;
       // Distinct mode: the stream is open once its answer's headers have arrived.
       const distinct = await fetch(url, {
         method: "POST",
         headers: { "content-type": "application/json", accept: "text/event-stream" },
         body: JSON.stringify({ query: subscription }),
-        signal: requests.signal,
+        signal,
       });
       expect(distinct.headers.get("content-type")).toMatch(/^text\/event-stream/);
       const distinctEnded = (async () => {
@@ -474,18 +482,10 @@ describe("a server process with open event streams", () => {
         __typename: "Query",
       });
       const singleEnded = rejection(singleStream);
-      const signalled = Date.now();
-      server.child.kill("SIGTERM");
-      expect(await within(server.exited, "exit")).toBe(0);
-      // Well under the 10 s the server gives requests in flight.
-      expect(Date.now() - signalled).toBeLessThan(5_000);
+      await terminatesAtOnce(server);
       await within(distinctEnded, "the distinct stream's end");
       expect(await singleEnded).toBeInstanceOf(Error);
-    } finally {
-      requests.abort();
-      await server.exited;
-      await drop();
-    }
+    });
   });
 });
 

@@ -66,6 +66,24 @@ function results(iterator: AsyncIterableIterator<Payload>): Results {
   };
 }
 
+/** `subscribe` and `run` over a client's `iterate`, the same for every transport. */
+function operations(
+  iterate: (request: {
+    query: string;
+    variables: Record<string, unknown>;
+  }) => AsyncIterableIterator<Payload>,
+): Pick<TestClient, "subscribe" | "run"> {
+  return {
+    subscribe: (query, variables = {}) => results(iterate({ query, variables })),
+    async run(query, variables = {}) {
+      const iterator = iterate({ query, variables });
+      const step = await iterator.next();
+      await iterator.return?.();
+      return step.value;
+    },
+  };
+}
+
 /** `url`: the API's `http://host:port/graphql`. */
 export function connect(
   transport: Transport,
@@ -102,13 +120,7 @@ function webSocketClient(url: string, options: ClientOptions): TestClient {
     },
   });
   return {
-    subscribe: (query, variables = {}) => results(client.iterate({ query, variables })),
-    async run(query, variables = {}) {
-      const iterator = client.iterate({ query, variables });
-      const step = await iterator.next();
-      await iterator.return?.();
-      return step.value;
-    },
+    ...operations((request) => client.iterate(request)),
     closes,
     dispose: () => client.dispose() as Promise<void>,
   };
@@ -123,13 +135,7 @@ function sseClient(transport: Transport, url: string, options: ClientOptions): T
     headers: options.authorization ? { authorization: options.authorization } : {},
   });
   return {
-    subscribe: (query, variables = {}) => results(client.iterate({ query, variables })),
-    async run(query, variables = {}) {
-      const iterator = client.iterate({ query, variables });
-      const step = await iterator.next();
-      await iterator.return?.();
-      return step.value;
-    },
+    ...operations((request) => client.iterate(request)),
     closes: [],
     dispose: async () => client.dispose(),
   };
