@@ -16,7 +16,7 @@
  */
 import type { ChildProcess } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createToken, createUser, revokeToken, TOKEN_CACHE_MS } from "../src/auth/tokens.ts";
 import { type Database, openDatabase, upgradeDatabase } from "../src/db/client.ts";
 import { TIMEOUTS, Unavailable } from "../src/db/faults.ts";
@@ -40,6 +40,7 @@ import {
 import { JSON_FIXTURE } from "./support/ingest.ts";
 import { startServerProcess } from "./support/process.ts";
 import { startProxy } from "./support/proxy.ts";
+import { abortedWithEachTest } from "./support/requests.ts";
 
 const UPVOTE = `mutation($id: ID!) { upvotePaper(input: { paperId: $id }) { changed paper { upvotes localUpvotes } } }`;
 const REMOVE = `mutation($id: ID!) { removeUpvote(input: { paperId: $id }) { changed paper { upvotes localUpvotes } } }`;
@@ -56,13 +57,7 @@ const PROMPT_MS = 1_500;
 const paperGid = (id: number) => Buffer.from(`Paper:${id}`).toString("base64");
 
 /** The running test's requests, aborted when it ends (pass, failure or timeout). */
-let requests = new AbortController();
-beforeEach(({ signal }) => {
-  const current = new AbortController();
-  requests = current;
-  signal.addEventListener("abort", () => current.abort(signal.reason), { once: true });
-});
-afterEach(() => requests.abort(new Error("the test is over")));
+const requests = abortedWithEachTest();
 
 interface Answer {
   status: number;

@@ -19,7 +19,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { brotliCompressSync, brotliDecompressSync, constants, gunzipSync } from "node:zlib";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createToken, createUser } from "../src/auth/tokens.ts";
 import { loadConfig } from "../src/config.ts";
 import { directOf } from "../src/db/client.ts";
@@ -30,14 +30,9 @@ import { openTracing } from "../src/http/tracing.ts";
 import { createServer, type ServerOptions } from "../src/server.ts";
 import { createTestDatabase, ENGINES, type TestDatabase } from "./support/engines.ts";
 import { loadCorpus } from "./support/ingest.ts";
+import { abortedWithEachTest } from "./support/requests.ts";
 
-let requests = new AbortController();
-beforeEach(({ signal }) => {
-  const current = new AbortController();
-  requests = current;
-  signal.addEventListener("abort", () => current.abort(signal.reason), { once: true });
-});
-afterEach(() => requests.abort(new Error("the test is over")));
+const requests = abortedWithEachTest();
 
 interface Answer {
   status: number;

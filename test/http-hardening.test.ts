@@ -11,7 +11,7 @@
  */
 
 import { generateKeyPairSync, randomBytes } from "node:crypto";
-import { once, setMaxListeners } from "node:events";
+import { once } from "node:events";
 import {
   createServer as createHttpServer,
   type Server as HttpServer,
@@ -23,7 +23,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { parse } from "graphql";
 import jwt from "jsonwebtoken";
 import pg from "pg";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { chunkedPost as postChunked } from "../bench/abuse/chunked-body.ts";
 import { createToken, createUser } from "../src/auth/tokens.ts";
 import { loadConfig, withStatementTimeout } from "../src/config.ts";
@@ -50,17 +50,11 @@ import {
 } from "./support/engines.ts";
 import { JSON_FIXTURE } from "./support/ingest.ts";
 import { startServerProcess } from "./support/process.ts";
+import { abortedWithEachTest } from "./support/requests.ts";
 
 /** Aborted when the running test ends (pass, failure or timeout): no request outlives its test. */
-let requests = new AbortController();
-beforeEach(({ signal }) => {
-  const current = new AbortController();
-  // Up to 60 requests in flight each listen to it.
-  setMaxListeners(200, current.signal);
-  requests = current;
-  signal.addEventListener("abort", () => current.abort(signal.reason), { once: true });
-});
-afterEach(() => requests.abort(new Error("the test is over")));
+// Up to 60 requests in flight each listen to it.
+const requests = abortedWithEachTest(200);
 
 const paperGid = (id: number) => Buffer.from(`Paper:${id}`).toString("base64");
 const METRICS_TOKEN = "metrics-token-of-the-tests-0123456789";

@@ -13,10 +13,9 @@
  *   received), so no event published before is still being read when counting starts.
  * - Every request takes the running test's signal (`requests`), aborted when the test ends.
  */
-import { setMaxListeners } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createYoga } from "graphql-yoga";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createToken, createUser } from "../src/auth/tokens.ts";
 import { ConfigError, loadConfig } from "../src/config.ts";
 import { createContext } from "../src/graphql/context.ts";
@@ -38,6 +37,7 @@ import {
 } from "./support/engines.ts";
 import { JSON_FIXTURE, TEXT_FIXTURE } from "./support/ingest.ts";
 import { startServerProcess } from "./support/process.ts";
+import { abortedWithEachTest } from "./support/requests.ts";
 import { openSse, type Payload, type SseStream } from "./support/sse.ts";
 
 const DAY = "2024-10-25";
@@ -47,15 +47,8 @@ const DEADLINE_MS = 30_000;
 
 const paperGid = (id: number) => Buffer.from(`Paper:${id}`).toString("base64");
 
-let requests = new AbortController();
-beforeEach(({ signal }) => {
-  const current = new AbortController();
-  // Every open subscription listens to it.
-  setMaxListeners(0, current.signal);
-  requests = current;
-  signal.addEventListener("abort", () => current.abort(signal.reason), { once: true });
-});
-afterEach(() => requests.abort(new Error("the test is over")));
+// Every open subscription listens to it.
+const requests = abortedWithEachTest(0);
 
 /** A subscription from `client` (a loopback address), closed when the test ends. */
 function subscribe(

@@ -17,7 +17,7 @@
 import type { ChildProcess } from "node:child_process";
 import { randomInt } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createToken, createUser, revokeToken } from "../src/auth/tokens.ts";
 import { upgradeDatabase } from "../src/db/client.ts";
 import { createEvents, type VoteEvent } from "../src/graphql/pubsub.ts";
@@ -36,6 +36,7 @@ import {
 } from "./support/engines.ts";
 import { JSON_FIXTURE, TEXT_FIXTURE } from "./support/ingest.ts";
 import { startServerProcess } from "./support/process.ts";
+import { abortedWithEachTest } from "./support/requests.ts";
 
 const UPVOTE = `mutation($id: ID!) { upvotePaper(input: { paperId: $id }) { changed viewerHasUpvoted paper { upvotes localUpvotes digestUpvotes viewerHasUpvoted } } }`;
 const REMOVE = `mutation($id: ID!) { removeUpvote(input: { paperId: $id }) { changed viewerHasUpvoted paper { upvotes localUpvotes } } }`;
@@ -59,13 +60,7 @@ const PROCESS_TEST_TIMEOUT = 180_000;
  * test's own signal when it times out, and the test function itself runs on), so that none of them
  * outlives it. `gql`, `pool` and `subscribe` use it unless given another signal.
  */
-let requests = new AbortController();
-beforeEach(({ signal }) => {
-  const current = new AbortController();
-  requests = current;
-  signal.addEventListener("abort", () => current.abort(signal.reason), { once: true });
-});
-afterEach(() => requests.abort(new Error("the test is over")));
+const requests = abortedWithEachTest();
 
 interface Gql {
   status: number;
