@@ -5,7 +5,7 @@ import { POSTGRES_ADMIN_URL, postgresAvailable, REDIS_URL, redisAvailable } from
 export default function setup(): void {
   if (!browserAvailable) {
     console.warn(
-      `\nSKIPPED: the browser suite (GraphiQL in headless Chromium). No Chromium at ${CHROMIUM_PATH} (apt-get install chromium, or set CHROMIUM_PATH; CI sets REQUIRE_BROWSER=1).\n`,
+      `\nSKIPPED: the browser suites (GraphiQL and the dashboard in headless Chromium). No Chromium at ${CHROMIUM_PATH} (apt-get install chromium, or set CHROMIUM_PATH; CI sets REQUIRE_BROWSER=1).\n`,
     );
   }
   if (!redisAvailable) {
