@@ -281,6 +281,8 @@ describe.runIf(browserAvailable)("the dashboard in Chromium", () => {
     it(
       "switches bucket, opens a paper's history, and takes a new range",
       async () => {
+        await page.goto(`${origin}/dashboard`);
+        await Promise.all([ready("series"), ready("papers")]);
         // Weeks: the 25th's ISO week, the next, and the one after.
         await page.getByRole("radio", { name: "Week", exact: true }).check();
         const weeks = await expectSeries(FIRST_DAY, LAST_DAY, "WEEK");
@@ -363,6 +365,46 @@ describe.runIf(browserAvailable)("the dashboard in Chromium", () => {
 
         expect(elsewhere).toEqual([]);
         expect(problems).toEqual([]);
+      },
+      TEST_MS,
+    );
+
+    it(
+      "opens on a view from its address, and shows the API's refusal of one panel in its place",
+      async () => {
+        const { topPapers } = await ask<{ topPapers: TopPaper[] }>(server, TOP_PAPERS, {
+          from: FIRST_DAY,
+          to: LAST_DAY,
+          first: 1,
+        });
+        const id = topPapers[0]?.id as string;
+        // Six years: within the cost limits of the series and the top papers, not of the top
+        // authors (priced by the day).
+        const from = "2018-11-05";
+        const refused = await post(server, {
+          query: TOP_AUTHORS,
+          variables: { from, to: LAST_DAY, first: 10 },
+        });
+        const code = refused.errors?.[0]?.extensions?.code;
+        expect(code).toBe("QUERY_TOO_COMPLEX");
+        await page.goto(`${origin}/dashboard?from=${from}&to=${LAST_DAY}&bucket=MONTH&paper=${id}`);
+        await page.locator('#authors[data-state="error"]').waitFor();
+        expect(await page.textContent("#authors .status")).toBe(
+          `The API refused: ${refused.errors?.[0]?.message} (${code})`,
+        );
+        expect(await page.locator("#authors tbody tr").count()).toBe(0);
+        await expectSeries(from, LAST_DAY, "MONTH");
+        await Promise.all([ready("papers"), ready("history")]);
+        expect(await page.inputValue("#from")).toBe(from);
+        expect(await page.getAttribute("#history", "data-paper-id")).toBe(id);
+        expect((await rowsOf(page, "history")).map((row) => row.date)).toEqual([
+          FIRST_DAY,
+          SECOND_DAY,
+          LAST_DAY,
+        ]);
+        // The refusal is a 4xx answer of the API, which the browser reports on its console.
+        expect(problems.filter((problem) => !/status of 4\d\d/.test(problem))).toEqual([]);
+        expect(elsewhere).toEqual([]);
       },
       TEST_MS,
     );

@@ -63,7 +63,7 @@ class Panel {
       if (controller.signal.aborted) return;
       this.status.textContent = error.code
         ? `The API refused: ${error.message} (${error.code})`
-        : `The API could not be reached: ${error.message}`;
+        : `Could not load this panel: ${error.message}`;
       this.section.dataset.state = "error";
     } finally {
       if (this.controller === controller) this.section.removeAttribute("aria-busy");
