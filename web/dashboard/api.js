@@ -6,6 +6,17 @@
 
 const ENDPOINT = "/graphql";
 
+/** How many authors and papers the top lists show. */
+export const TOP = 10;
+
+/**
+ * The default range: the digests' days, at most this many up to the newest. The API prices the
+ * range fields by the day (src/graphql/builder.ts): the page's first load costs about 17,000
+ * points of the 100,000 a client may spend a minute (QUERY_BUDGET_PER_MINUTE), so a visitor can
+ * load it a few times a minute. Ranges of up to about 660 days fit the limit of one operation.
+ */
+export const DEFAULT_SPAN_DAYS = 180;
+
 /** The newest and the oldest digest day (days are listed newest first). */
 export const EXTENT = `query DashboardExtent {
   newest: days(first: 1) { nodes { date } }

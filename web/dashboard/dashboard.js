@@ -6,16 +6,18 @@
  * request of a panel aborts the older one. Each panel's section says where it is in
  * `data-state` (idle, loading, ready, error); table rows carry their numbers in data attributes.
  */
-import { EXTENT, HISTORY, request, SERIES, TOP_AUTHORS, TOP_PAPERS } from "./api.js";
+import {
+  DEFAULT_SPAN_DAYS,
+  EXTENT,
+  HISTORY,
+  request,
+  SERIES,
+  TOP,
+  TOP_AUTHORS,
+  TOP_PAPERS,
+} from "./api.js";
 import { drawBars, drawHistory, drawSeries } from "./charts.js";
 
-/** How many authors and papers the top lists show. */
-const TOP = 10;
-/**
- * The default range: the digests' days, at most this many back from the newest. The API prices
- * `topAuthors` by the day (src/graphql/builder.ts), and refuses ranges much longer than this.
- */
-const DEFAULT_SPAN_DAYS = 600;
 const DAY_MS = 86_400_000;
 const BUCKET_NAMES = { DAY: "day", WEEK: "week", MONTH: "month" };
 const numbers = new Intl.NumberFormat("en");
