@@ -387,21 +387,34 @@ describe.runIf(browserAvailable)("the dashboard in Chromium", () => {
         });
         const code = refused.errors?.[0]?.extensions?.code;
         expect(code).toBe("QUERY_TOO_COMPLEX");
-        await page.goto(`${origin}/dashboard?from=${from}&to=${LAST_DAY}&bucket=MONTH&paper=${id}`);
-        await page.locator('#authors[data-state="error"]').waitFor();
-        expect(await page.textContent("#authors .status")).toBe(
-          `The API refused: ${refused.errors?.[0]?.message} (${code})`,
+        // A view from the address bar: the range, the bucket and the paper.
+        await page.goto(
+          `${origin}/dashboard?from=${SECOND_DAY}&to=${LAST_DAY}&bucket=WEEK&paper=${id}`,
         );
-        expect(await page.locator("#authors tbody tr").count()).toBe(0);
-        await expectSeries(from, LAST_DAY, "MONTH");
-        await Promise.all([ready("papers"), ready("history")]);
-        expect(await page.inputValue("#from")).toBe(from);
+        await Promise.all([ready("authors"), ready("papers"), ready("history")]);
+        await expectSeries(SECOND_DAY, LAST_DAY, "WEEK");
+        expect(await page.inputValue("#from")).toBe(SECOND_DAY);
         expect(await page.getAttribute("#history", "data-paper-id")).toBe(id);
         expect((await rowsOf(page, "history")).map((row) => row.date)).toEqual([
           FIRST_DAY,
           SECOND_DAY,
           LAST_DAY,
         ]);
+        expect(await page.locator("#authors tbody tr").count()).toBe(10);
+
+        // Six years: refused for the top authors, in their panel, with none of the earlier
+        // range's numbers left; the other panels draw the new range.
+        await page.fill("#from", from);
+        await page.getByRole("button", { name: "Show range" }).click();
+        await page.locator('#authors[data-state="error"]').waitFor();
+        expect(await page.textContent("#authors .status")).toBe(
+          `The API refused: ${refused.errors?.[0]?.message} (${code})`,
+        );
+        expect(await page.locator("#authors tbody tr").count()).toBe(0);
+        expect(await page.locator("#authors canvas").isVisible()).toBe(false);
+        await expectSeries(from, LAST_DAY, "WEEK");
+        await ready("papers");
+        expect(new URL(page.url()).searchParams.get("from")).toBe(from);
         // The refusal is a 4xx answer of the API, which the browser reports on its console.
         expect(problems.filter((problem) => !/status of 4\d\d/.test(problem))).toEqual([]);
         expect(elsewhere).toEqual([]);

@@ -66,6 +66,8 @@ class Panel {
       this.status.textContent = error.code
         ? `The API refused: ${error.message} (${error.code})`
         : `Could not load this panel: ${error.message}`;
+      // No numbers of an earlier range are left beside the error (the stylesheet hides the chart).
+      this.fill([]);
       this.section.dataset.state = "error";
     } finally {
       if (this.controller === controller) this.section.removeAttribute("aria-busy");
