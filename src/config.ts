@@ -92,6 +92,11 @@ export interface Config {
    * INTROSPECTION=off is refused.
    */
   introspection: boolean;
+  /**
+   * DASHBOARD: `on` (default) or `off`. On, /dashboard serves the dashboard page (charts of the
+   * dashboard queries, drawn from this API; src/http/dashboard.ts). It needs no introspection.
+   */
+  dashboard: boolean;
 }
 
 const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
@@ -212,6 +217,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const production = env.NODE_ENV === "production";
   const graphiql = onOff(env, "GRAPHIQL", !production, problems);
   const introspection = onOff(env, "INTROSPECTION", !production, problems);
+  const dashboard = onOff(env, "DASHBOARD", true, problems);
   if (graphiql && !introspection) {
     problems.push(
       "GRAPHIQL=on needs INTROSPECTION=on (GraphiQL reads the schema through it): set both, or GRAPHIQL=off",
@@ -284,6 +290,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       : undefined,
     graphiql,
     introspection,
+    dashboard,
   };
 }
 

@@ -2,7 +2,7 @@
  * `npm start` (compiled: dist/main.js, see build.mjs and src/start.mjs): serves the GraphQL API. On
  * the embedded default it creates and migrates the SQLite database and, when it is empty, loads the
  * bundled sample digests. Logs are JSON lines (pino) on standard error; standard output gets one
- * line with the URL. With METRICS_PORT, /metrics is served on that port alone. GraphQL over
+ * line with the URL (and the dashboard's). With METRICS_PORT, /metrics is served on that port alone. GraphQL over
  * WebSocket shares the API's port (src/http/websocket.ts). SIGINT/SIGTERM: stop accepting, close
  * the WebSockets, finish what is in flight (up to 10 s), close the database, exit.
  */
@@ -99,6 +99,7 @@ async function main(): Promise<void> {
     tracing: tracing?.plugin,
     graphiql: config.graphiql,
     introspection: config.introspection,
+    dashboard: config.dashboard,
   });
   // Requests being answered: the database closes only once they are (a client that hung up
   // leaves its request running; closing the connections alone does not wait for it). Event
@@ -183,11 +184,13 @@ async function main(): Promise<void> {
       database: config.database.provider,
       graphiql: config.graphiql,
       introspection: config.introspection,
+      dashboard: config.dashboard,
     },
     "listening",
   );
+  const origin = `http://${host === "127.0.0.1" ? "localhost" : host}:${port}`;
   console.log(
-    `papergraph is serving http://${host === "127.0.0.1" ? "localhost" : host}:${port}/graphql`,
+    `papergraph is serving ${origin}/graphql${config.dashboard ? ` (dashboard: ${origin}/dashboard)` : ""}`,
   );
 }
 

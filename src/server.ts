@@ -1,8 +1,8 @@
 /**
  * Creates the Yoga server: schema, request limits and query budget, cross-site rules, identity
  * providers' JWTs, persisted operations, the response cache and HTTP caching headers,
- * compression, tracing, health, readiness and metrics, GraphiQL and introspection (both
- * switchable). The HTTP-layer pieces live in src/http/.
+ * compression, tracing, health, readiness and metrics, GraphiQL, introspection and the dashboard
+ * page (each switchable). The HTTP-layer pieces live in src/http/.
  */
 import { maxAliasesPlugin } from "@escape.tech/graphql-armor-max-aliases";
 import { maxDirectivesPlugin } from "@escape.tech/graphql-armor-max-directives";
@@ -25,6 +25,7 @@ import { bodySizeLimit, streamBodyLimit } from "./http/body-limit.ts";
 import { type QueryBudget, queryCostPlugin } from "./http/budget.ts";
 import { compression, DEFAULT_COMPRESSION_MIN_BYTES } from "./http/compression.ts";
 import { corsPolicy, refuseSimplePosts, varyByOrigin } from "./http/cross-site.ts";
+import { dashboardPage } from "./http/dashboard.ts";
 import { typedError } from "./http/errors.ts";
 import { GRAPHIQL_OPTIONS, graphiqlAssets, renderGraphiQLPage } from "./http/graphiql.ts";
 import { DEFAULT_HTTP_CACHE_MAX_AGE, httpCaching } from "./http/http-caching.ts";
@@ -106,6 +107,11 @@ export interface ServerOptions {
    * INTROSPECTION_DISABLED (src/http/introspection.ts). On unless false.
    */
   introspection?: boolean;
+  /**
+   * Serve the dashboard page at /dashboard (DASHBOARD; src/http/dashboard.ts): static files and
+   * Chart.js from the installed package, drawing from this API. On unless false.
+   */
+  dashboard?: boolean;
 }
 
 export function createServer({
@@ -130,6 +136,7 @@ export function createServer({
   tracing,
   graphiql = true,
   introspection = true,
+  dashboard = true,
 }: ServerOptions) {
   const services = { db, provider, pubsub, rateLimiter };
   const queryCost = queryCostPlugin({ limits: LIMITS, budget: queryBudget, trustProxyHops });
@@ -180,6 +187,7 @@ export function createServer({
       ...(tracing ? [tracing] : []),
       metrics.plugin,
       ...(graphiql ? [graphiqlAssets()] : []),
+      ...(dashboard ? [dashboardPage()] : []),
       ...(introspection ? [] : disableIntrospection()),
       ...(serveMetrics ? [metricsEndpoint(metrics)] : []),
       refuseSimplePosts(),

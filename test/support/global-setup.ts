@@ -12,7 +12,7 @@ export default function setup(project: TestProject): void {
   }
   if (!browserAvailable) {
     console.warn(
-      `\nSKIPPED: the browser suite (GraphiQL in headless Chromium). No Chromium at ${CHROMIUM_PATH} (apt-get install chromium, or set CHROMIUM_PATH; CI sets REQUIRE_BROWSER=1).\n`,
+      `\nSKIPPED: the browser suites (GraphiQL and the dashboard in headless Chromium). No Chromium at ${CHROMIUM_PATH} (apt-get install chromium, or set CHROMIUM_PATH; CI sets REQUIRE_BROWSER=1).\n`,
     );
   }
   if (!redisAvailable) {
