@@ -99,7 +99,7 @@ function rowsOf(page: Page, panel: string) {
   );
 }
 
-describe.runIf(browserAvailable)("the dashboard in Chromium", () => {
+describe.runIf(browserAvailable)("the dashboard in Chromium", { tags: ["stress"] }, () => {
   let browser: Browser;
 
   beforeAll(async () => {
