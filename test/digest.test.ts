@@ -33,6 +33,7 @@ import {
   type TestDatabase,
 } from "./support/engines.ts";
 import { JSON_FIXTURE } from "./support/ingest.ts";
+import { startServerProcess } from "./support/process.ts";
 import { abortedWithEachTest } from "./support/requests.ts";
 
 /** The fixture's digest day, and the ISO week it is in. */
@@ -382,7 +383,7 @@ describe.each(ENGINES)("email digests on %s", (provider) => {
         where: { email: fresh },
       });
       expect(await database.db.digestToken.count({ where: { subscriptionId: sub.id } })).toBe(3);
-      // A mail requested after them arrives after them (one SMTP server, sent in order).
+      // No 4th was due (3 tokens, above); none arrived by the time a later request's mail did.
       const marker = address("marker");
       await subscribe({ email: marker, frequency: "DAILY" });
       await inbox.waitFor(marker);
@@ -624,6 +625,95 @@ describe.each(ENGINES)("email digests on %s", (provider) => {
       expect(inbox.accepted.filter((m) => recipient(m) === dead)).toHaveLength(1);
     },
     TEST_TIMEOUT,
+  );
+
+  it(
+    "concurrent senders share the outbox: each subscriber gets one digest",
+    async () => {
+      const subscribers = Array.from({ length: 5 }, (_, i) => address(`racer${i}`));
+      await database.db.digestSubscription.createMany({
+        data: subscribers.map((email) => ({
+          key: randomBytes(16).toString("hex"),
+          email,
+          frequency: "DAILY",
+          filter: "{}",
+          confirmedAt: new Date(),
+        })),
+      });
+      const reports = await Promise.all([send(), send(), send()]);
+      expect(reports.reduce((n, r) => n + r.planned, 0)).toBe(5);
+      expect(reports.reduce((n, r) => n + r.sent, 0)).toBe(5);
+      for (const email of subscribers) {
+        const [mail] = await inbox.waitFor(email);
+        expect(mail?.subject).toMatch(/^Daily papers digest/);
+      }
+      expect(inbox.accepted.filter((m) => subscribers.includes(recipient(m)))).toHaveLength(5);
+    },
+    TEST_TIMEOUT,
+  );
+
+  it("the link pages: no token, a wrong method, and form posts elsewhere still refused", async () => {
+    const get = (path: string, init: RequestInit = {}) =>
+      fetch(`${origin}${path}`, { ...init, signal: requests.signal });
+    expect((await get("/digest/confirm")).status).toBe(400);
+    expect((await get(`/digest/unsubscribe?token=${"x".repeat(200)}`)).status).toBe(400);
+    const put = await get("/digest/confirm?token=pgd_x", { method: "PUT" });
+    expect(put.status).toBe(405);
+    expect(put.headers.get("allow")).toBe("GET, HEAD, POST");
+    const unknown = await get("/digest/unsubscribe?token=pgd_unknown", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: "List-Unsubscribe=One-Click",
+    });
+    expect(unknown.status).toBe(400);
+    expect(unknown.headers.get("referrer-policy")).toBe("no-referrer");
+    // Only these two paths take form posts: /graphql still refuses them.
+    const form = await get("/graphql", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: "query={__typename}",
+    });
+    expect(form.status).toBe(415);
+  });
+
+  it(
+    "a server process started with SMTP_URL, MAIL_FROM and PUBLIC_URL takes subscriptions",
+    async () => {
+      const killed = new AbortController();
+      requests.signal.addEventListener("abort", () => killed.abort(), { once: true });
+      const server = startServerProcess(
+        {
+          DATABASE_URL: database.target.url,
+          SAMPLE_DATA: "false",
+          SMTP_URL: smtpUrl(),
+          MAIL_FROM,
+          PUBLIC_URL: "https://papers.example.org/",
+          LOG_LEVEL: "warn",
+        },
+        { signal: killed.signal },
+      );
+      try {
+        const url = await server.url;
+        const email = address("process");
+        const response = await fetch(url, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({
+            query: SUBSCRIBE,
+            variables: { input: { email, frequency: "WEEKLY" } },
+          }),
+          signal: requests.signal,
+        });
+        expect(((await response.json()) as { errors?: unknown }).errors).toBeUndefined();
+        const [mail] = await inbox.waitFor(email);
+        const link = linkIn(mail?.text ?? "", "/digest/confirm");
+        expect(link.startsWith("https://papers.example.org/digest/confirm?token=pgd_")).toBe(true);
+      } finally {
+        server.child.kill("SIGTERM");
+        await server.exited;
+      }
+    },
+    PROCESS_TEST_TIMEOUT,
   );
 
   it(

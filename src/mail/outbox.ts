@@ -102,7 +102,8 @@ export interface DigestReport {
 export function parsePeriod(value: string): DigestPeriod {
   const week = weekRange(value);
   if (week) return { frequency: "WEEKLY", period: value, from: week.start, to: week.end };
-  if (/^\d{4}-\d{2}-\d{2}$/.test(value) && toDay(dayMs(value)) === value) {
+  const ms = /^\d{4}-\d{2}-\d{2}$/.test(value) ? dayMs(value) : Number.NaN;
+  if (!Number.isNaN(ms) && toDay(ms) === value) {
     return { frequency: "DAILY", period: value, from: value, to: value };
   }
   throw new Error(`"${value}" is not a day (YYYY-MM-DD) or an ISO week (YYYY-Www)`);
