@@ -10,7 +10,7 @@
  * subscription (with its outbox rows) is deleted after each test, so that no test sends another's
  * digests.
  */
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -18,6 +18,7 @@ import { type ParsedMail, simpleParser } from "mailparser";
 import { SMTPServer } from "smtp-server";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createToken, createUser } from "../src/auth/tokens.ts";
+import { loadConfig } from "../src/config.ts";
 import { ingest } from "../src/ingest/run.ts";
 import type { DigestService } from "../src/mail/confirmations.ts";
 import { sendDigests } from "../src/mail/outbox.ts";
@@ -829,5 +830,61 @@ describe.each(ENGINES)("email digests on %s", (provider) => {
       expect(after.map((r) => r.attempts).sort()).toEqual([1, 1, 1, 1, 1, 2]);
     },
     PROCESS_TEST_TIMEOUT,
+  );
+});
+
+describe("mail configuration", () => {
+  const mail = {
+    SMTP_URL: "smtp://user:secret@127.0.0.1:2525",
+    MAIL_FROM: "Papergraph <digest@example.org>",
+    PUBLIC_URL: "https://papers.example.org",
+  };
+
+  it("takes all three settings or none, and names each wrong one", () => {
+    expect(loadConfig({}).mail).toBeUndefined();
+    expect(loadConfig(mail).mail).toEqual({
+      smtpUrl: mail.SMTP_URL,
+      from: mail.MAIL_FROM,
+      publicUrl: mail.PUBLIC_URL,
+    });
+    expect(loadConfig({ ...mail, MAIL_FROM: "digest@example.org" }).mail?.from).toBe(
+      "digest@example.org",
+    );
+    expect(() => loadConfig({ SMTP_URL: mail.SMTP_URL })).toThrow(
+      /SMTP_URL, MAIL_FROM and PUBLIC_URL/,
+    );
+    expect(() => loadConfig({ ...mail, SMTP_URL: "http://127.0.0.1" })).toThrow(/SMTP_URL is not/);
+    expect(() => loadConfig({ ...mail, PUBLIC_URL: "papers.example.org" })).toThrow(/PUBLIC_URL/);
+    expect(() => loadConfig({ ...mail, MAIL_FROM: "Papergraph" })).toThrow(/MAIL_FROM/);
+    expect(() => loadConfig({ ...mail, MAIL_FROM: "a@b.org\r\nBcc: c@d.org" })).toThrow(
+      /MAIL_FROM/,
+    );
+    // The SMTP password is never repeated in a message.
+    expect(() => loadConfig({ ...mail, SMTP_URL: "ftp://user:secret@host" })).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining("secret") }),
+    );
+  });
+
+  it(
+    "`digest send` refuses a bad period (exit 2) and a server without mail settings (exit 1)",
+    () => {
+      const cli = (args: string[], env: Record<string, string>) =>
+        spawnSync(process.execPath, ["--import", "tsx", "src/cli.ts", "digest", "send", ...args], {
+          env: { ...process.env, ...env },
+          encoding: "utf8",
+          timeout: DEADLINE_MS,
+        });
+      const period = cli(["--period", "2024-13-01"], mail);
+      expect([period.status, period.stderr.split("\n")[0]]).toEqual([
+        2,
+        'papergraph: --period: "2024-13-01" is not a day (YYYY-MM-DD) or an ISO week (YYYY-Www)',
+      ]);
+      const unset = cli([], { SMTP_URL: "", MAIL_FROM: "", PUBLIC_URL: "" });
+      expect([unset.status, unset.stderr.trim()]).toEqual([
+        1,
+        "papergraph: digest send needs SMTP_URL, MAIL_FROM and PUBLIC_URL",
+      ]);
+    },
+    TEST_TIMEOUT,
   );
 });
