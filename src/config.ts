@@ -1,6 +1,8 @@
 /** Configuration from the environment, validated once, with a clear message for each wrong value. */
 import { type DatabaseTarget, DEFAULT_DATABASE_URL, parseDatabaseUrl } from "./db/target.ts";
 import { readTrustedDocuments } from "./http/trusted-documents.ts";
+import { checkEmail } from "./mail/address.ts";
+import type { MailSettings } from "./mail/transport.ts";
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -97,6 +99,47 @@ export interface Config {
    * dashboard queries, drawn from this API; src/http/dashboard.ts). It needs no introspection.
    */
   dashboard: boolean;
+  /**
+   * SMTP_URL (`smtp://` or `smtps://`), MAIL_FROM (an address, optionally `Name <address>`) and
+   * PUBLIC_URL (the server's http(s) address as its mails' readers reach it): email digests. All
+   * three or none; none: subscribeToDigest answers MAIL_UNAVAILABLE and `digest send` refuses.
+   */
+  mail: MailSettings | undefined;
+}
+
+/** MAIL_FROM's forms: `address` or `Name <address>`, the name without quotes or brackets. */
+const MAIL_FROM = /^(?:([^"<>\r\n]*?)\s*<([^<>\s]+)>|([^<>\s]+))$/;
+
+/** The mail settings, or undefined when none is set; a problem for each wrong or missing one. */
+function mailSettings(env: NodeJS.ProcessEnv, problems: string[]): MailSettings | undefined {
+  const { SMTP_URL: smtpUrl, MAIL_FROM: from, PUBLIC_URL: publicUrl } = env;
+  if (!smtpUrl && !from && !publicUrl) return undefined;
+  if (!smtpUrl || !from || !publicUrl) {
+    problems.push("email digests need SMTP_URL, MAIL_FROM and PUBLIC_URL: set all three, or none");
+    return undefined;
+  }
+  const protocol = (url: string) => {
+    try {
+      return new URL(url).protocol;
+    } catch {
+      return "";
+    }
+  };
+  if (!["smtp:", "smtps:"].includes(protocol(smtpUrl))) {
+    problems.push("SMTP_URL is not an smtp:// or smtps:// URL");
+  }
+  if (!["http:", "https:"].includes(protocol(publicUrl))) {
+    problems.push(`PUBLIC_URL "${publicUrl}" is not an http(s) URL`);
+  }
+  const match = MAIL_FROM.exec(from.trim());
+  try {
+    checkEmail((match?.[2] ?? match?.[3] ?? "") as string, "MAIL_FROM");
+  } catch {
+    problems.push(
+      `MAIL_FROM "${from}" is not an address (digest@example.org, or Name <digest@example.org>)`,
+    );
+  }
+  return { smtpUrl, from: from.trim(), publicUrl };
 }
 
 const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
@@ -262,6 +305,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       problems.push(`OTEL_EXPORTER_OTLP_ENDPOINT "${otlpEndpoint}" is not an http(s) URL`);
     }
   }
+  const mail = mailSettings(env, problems);
   if (problems.length > 0 || !database) {
     throw new ConfigError(`invalid configuration:\n  ${problems.join("\n  ")}`);
   }
@@ -291,6 +335,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     graphiql,
     introspection,
     dashboard,
+    mail,
   };
 }
 

@@ -18,6 +18,8 @@ import { addressKey, clientAddress, memoryQueryBudget, redisQueryBudget } from "
 import { createMetrics, metricsListener } from "./http/metrics.ts";
 import { openTracing } from "./http/tracing.ts";
 import { serveWebSocket } from "./http/websocket.ts";
+import { CONFIRMATION_LIMITS, type DigestService } from "./mail/confirmations.ts";
+import { openMailer } from "./mail/transport.ts";
 import { SAMPLE_DIR } from "./paths.ts";
 import { createServer } from "./server.ts";
 import { memoryRateLimiter, redisRateLimiter } from "./votes/rate-limit.ts";
@@ -69,6 +71,20 @@ async function main(): Promise<void> {
   const queryBudget = redis
     ? redisQueryBudget(redis.commands, config.queryBudgetPerMinute)
     : memoryQueryBudget(config.queryBudgetPerMinute);
+  // Digest subscriptions' confirmation mails, limited per address and per client, shared
+  // through Redis like the votes' limits when it is configured.
+  const limiter = (limit: number) =>
+    redis
+      ? redisRateLimiter(redis.commands, limit, CONFIRMATION_LIMITS.windowSeconds)
+      : memoryRateLimiter(limit, CONFIRMATION_LIMITS.windowSeconds);
+  const mailer = config.mail ? openMailer(config.mail) : undefined;
+  const digests: DigestService | undefined = mailer && {
+    mailer,
+    perAddress: limiter(CONFIRMATION_LIMITS.perAddress),
+    perClient: limiter(CONFIRMATION_LIMITS.perClient),
+    onMailError: (error) =>
+      log.warn({ err: (error as Error).message }, "a confirmation mail could not be sent"),
+  };
   const metrics = createMetrics({ token: config.metrics.token });
   const dataVersion = config.responseCache
     ? openDataVersion(database.target, directOf(database.db))
@@ -100,6 +116,7 @@ async function main(): Promise<void> {
     graphiql: config.graphiql,
     introspection: config.introspection,
     dashboard: config.dashboard,
+    digests,
   });
   // Requests being answered: the database closes only once they are (a client that hung up
   // leaves its request running; closing the connections alone does not wait for it). Event
@@ -165,6 +182,7 @@ async function main(): Promise<void> {
       clearTimeout(force);
       await events.close();
       await redis?.close();
+      mailer?.close();
       dataVersion?.close();
       await tracing?.shutdown().catch(() => {});
       await database.close();
