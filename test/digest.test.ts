@@ -677,160 +677,158 @@ describe.each(ENGINES)("email digests on %s", (provider) => {
     expect(form.status).toBe(415);
   });
 
-  it(
-    "a server process started with SMTP_URL, MAIL_FROM and PUBLIC_URL takes subscriptions",
-    async () => {
-      const killed = new AbortController();
-      requests.signal.addEventListener("abort", () => killed.abort(), { once: true });
-      const server = startServerProcess(
-        {
-          DATABASE_URL: database.target.url,
-          SAMPLE_DATA: "false",
-          SMTP_URL: smtpUrl(),
-          MAIL_FROM,
-          PUBLIC_URL: "https://papers.example.org/",
-          LOG_LEVEL: "warn",
-        },
-        { signal: killed.signal },
-      );
-      try {
-        const url = await server.url;
-        const email = address("process");
-        const response = await fetch(url, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({
-            query: SUBSCRIBE,
-            variables: { input: { email, frequency: "WEEKLY" } },
-          }),
-          signal: requests.signal,
-        });
-        expect(((await response.json()) as { errors?: unknown }).errors).toBeUndefined();
-        const [mail] = await inbox.waitFor(email);
-        const link = linkIn(mail?.text ?? "", "/digest/confirm");
-        expect(link.startsWith("https://papers.example.org/digest/confirm?token=pgd_")).toBe(true);
-      } finally {
-        server.child.kill("SIGTERM");
-        await server.exited;
-      }
-    },
-    PROCESS_TEST_TIMEOUT,
-  );
-
-  it(
-    "a `digest send` killed mid-send and run again: each subscriber gets exactly one digest",
-    async () => {
-      const subscribers = Array.from({ length: 6 }, (_, i) => address(`weekly${i}`));
-      const now = new Date();
-      for (const email of subscribers) {
-        await database.db.digestSubscription.create({
-          data: {
-            key: randomBytes(16).toString("hex"),
-            email,
-            frequency: "WEEKLY",
-            filter: "{}",
-            confirmedAt: now,
-          },
-        });
-      }
-      const env = {
-        ...process.env,
+  it("a server process started with SMTP_URL, MAIL_FROM and PUBLIC_URL takes subscriptions", {
+    timeout: PROCESS_TEST_TIMEOUT,
+    tags: ["stress"],
+  }, async () => {
+    const killed = new AbortController();
+    requests.signal.addEventListener("abort", () => killed.abort(), { once: true });
+    const server = startServerProcess(
+      {
         DATABASE_URL: database.target.url,
+        SAMPLE_DATA: "false",
         SMTP_URL: smtpUrl(),
         MAIL_FROM,
-        PUBLIC_URL: origin,
-        LOG_LEVEL: "silent",
-      };
-      const run = (signal?: AbortSignal) => {
-        const child = spawn(
-          process.execPath,
-          [
-            "--import",
-            "tsx",
-            "src/cli.ts",
-            "digest",
-            "send",
-            "--period",
-            WEEK,
-            "--lease",
-            "3",
-            "--json",
-          ],
-          {
-            env,
-            stdio: ["ignore", "pipe", "pipe"],
-            ...(signal ? { signal, killSignal: "SIGKILL" as const } : {}),
-          },
-        );
-        let out = "";
-        child.stdout.on("data", (d) => {
-          out += d;
-        });
-        child.stderr.on("data", (d) => {
-          out += d;
-        });
-        child.on("error", () => {});
-        const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
-        return { child, exited, output: () => out };
-      };
-
-      // The third mail is held before the SMTP server answers it; the sender is killed then.
-      let arrived = 0;
-      let release: (error: Error) => void = () => {};
-      const third = new Promise<void>((resolveThird) => {
-        inbox.hold = () => {
-          arrived++;
-          if (arrived !== 3) return null;
-          resolveThird();
-          return new Promise<void>((_resolve, reject) => {
-            release = reject;
-          });
-        };
-      });
-      const killed = new AbortController();
-      requests.signal.addEventListener("abort", () => killed.abort(), { once: true });
-      const first = run(killed.signal);
-      await Promise.race([
-        third,
-        first.exited.then((code) => {
-          throw new Error(`digest send exited (${code}) before the third mail: ${first.output()}`);
+        PUBLIC_URL: "https://papers.example.org/",
+        LOG_LEVEL: "warn",
+      },
+      { signal: killed.signal },
+    );
+    try {
+      const url = await server.url;
+      const email = address("process");
+      const response = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          query: SUBSCRIBE,
+          variables: { input: { email, frequency: "WEEKLY" } },
         }),
-      ]);
-      first.child.kill("SIGKILL");
-      expect(await first.exited).toBeNull();
-      release(new Error("421 the sender is gone"));
-      inbox.hold = () => null;
-      expect(inbox.accepted.filter((m) => subscribers.includes(recipient(m)))).toHaveLength(2);
-      const rows = await database.db.digestDelivery.findMany({ where: { period: WEEK } });
-      expect(rows.map((r) => r.status).sort()).toEqual([
-        "PENDING",
-        "PENDING",
-        "PENDING",
-        "SENDING",
-        "SENT",
-        "SENT",
-      ]);
+        signal: requests.signal,
+      });
+      expect(((await response.json()) as { errors?: unknown }).errors).toBeUndefined();
+      const [mail] = await inbox.waitFor(email);
+      const link = linkIn(mail?.text ?? "", "/digest/confirm");
+      expect(link.startsWith("https://papers.example.org/digest/confirm?token=pgd_")).toBe(true);
+    } finally {
+      server.child.kill("SIGTERM");
+      await server.exited;
+    }
+  });
 
-      // Run again once the killed run's claim has lapsed (its lease: 3 s).
-      await sleep(3_500);
-      const second = run();
-      const code = await second.exited;
-      expect(code, second.output()).toBe(0);
-      const report = JSON.parse(second.output());
-      expect(report).toMatchObject({ planned: 0, sent: 4, failed: [] });
-      for (const email of subscribers) {
-        expect(
-          inbox.accepted.filter((m) => recipient(m) === email),
+  it("a `digest send` killed mid-send and run again: each subscriber gets exactly one digest", {
+    timeout: PROCESS_TEST_TIMEOUT,
+    tags: ["stress"],
+  }, async () => {
+    const subscribers = Array.from({ length: 6 }, (_, i) => address(`weekly${i}`));
+    const now = new Date();
+    for (const email of subscribers) {
+      await database.db.digestSubscription.create({
+        data: {
+          key: randomBytes(16).toString("hex"),
           email,
-        ).toHaveLength(1);
-      }
-      const after = await database.db.digestDelivery.findMany({ where: { period: WEEK } });
-      expect(after.every((r) => r.status === "SENT")).toBe(true);
-      // The mail taken over was the killed run's third: its second attempt.
-      expect(after.map((r) => r.attempts).sort()).toEqual([1, 1, 1, 1, 1, 2]);
-    },
-    PROCESS_TEST_TIMEOUT,
-  );
+          frequency: "WEEKLY",
+          filter: "{}",
+          confirmedAt: now,
+        },
+      });
+    }
+    const env = {
+      ...process.env,
+      DATABASE_URL: database.target.url,
+      SMTP_URL: smtpUrl(),
+      MAIL_FROM,
+      PUBLIC_URL: origin,
+      LOG_LEVEL: "silent",
+    };
+    const run = (signal?: AbortSignal) => {
+      const child = spawn(
+        process.execPath,
+        [
+          "--import",
+          "tsx",
+          "src/cli.ts",
+          "digest",
+          "send",
+          "--period",
+          WEEK,
+          "--lease",
+          "3",
+          "--json",
+        ],
+        {
+          env,
+          stdio: ["ignore", "pipe", "pipe"],
+          ...(signal ? { signal, killSignal: "SIGKILL" as const } : {}),
+        },
+      );
+      let out = "";
+      child.stdout.on("data", (d) => {
+        out += d;
+      });
+      child.stderr.on("data", (d) => {
+        out += d;
+      });
+      child.on("error", () => {});
+      const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+      return { child, exited, output: () => out };
+    };
+
+    // The third mail is held before the SMTP server answers it; the sender is killed then.
+    let arrived = 0;
+    let release: (error: Error) => void = () => {};
+    const third = new Promise<void>((resolveThird) => {
+      inbox.hold = () => {
+        arrived++;
+        if (arrived !== 3) return null;
+        resolveThird();
+        return new Promise<void>((_resolve, reject) => {
+          release = reject;
+        });
+      };
+    });
+    const killed = new AbortController();
+    requests.signal.addEventListener("abort", () => killed.abort(), { once: true });
+    const first = run(killed.signal);
+    await Promise.race([
+      third,
+      first.exited.then((code) => {
+        throw new Error(`digest send exited (${code}) before the third mail: ${first.output()}`);
+      }),
+    ]);
+    first.child.kill("SIGKILL");
+    expect(await first.exited).toBeNull();
+    release(new Error("421 the sender is gone"));
+    inbox.hold = () => null;
+    expect(inbox.accepted.filter((m) => subscribers.includes(recipient(m)))).toHaveLength(2);
+    const rows = await database.db.digestDelivery.findMany({ where: { period: WEEK } });
+    expect(rows.map((r) => r.status).sort()).toEqual([
+      "PENDING",
+      "PENDING",
+      "PENDING",
+      "SENDING",
+      "SENT",
+      "SENT",
+    ]);
+
+    // Run again once the killed run's claim has lapsed (its lease: 3 s).
+    await sleep(3_500);
+    const second = run();
+    const code = await second.exited;
+    expect(code, second.output()).toBe(0);
+    const report = JSON.parse(second.output());
+    expect(report).toMatchObject({ planned: 0, sent: 4, failed: [] });
+    for (const email of subscribers) {
+      expect(
+        inbox.accepted.filter((m) => recipient(m) === email),
+        email,
+      ).toHaveLength(1);
+    }
+    const after = await database.db.digestDelivery.findMany({ where: { period: WEEK } });
+    expect(after.every((r) => r.status === "SENT")).toBe(true);
+    // The mail taken over was the killed run's third: its second attempt.
+    expect(after.map((r) => r.attempts).sort()).toEqual([1, 1, 1, 1, 1, 2]);
+  });
 });
 
 describe("mail configuration", () => {
