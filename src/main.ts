@@ -70,9 +70,8 @@ async function main(): Promise<void> {
     ? redisQueryBudget(redis.commands, config.queryBudgetPerMinute)
     : memoryQueryBudget(config.queryBudgetPerMinute);
   const metrics = createMetrics({ token: config.metrics.token });
-  const dataVersion = config.responseCache
-    ? openDataVersion(database.target, directOf(database.db))
-    : undefined;
+  // The response cache's keys and the feeds' ETags.
+  const dataVersion = openDataVersion(database.target, directOf(database.db));
   // OpenTelemetry's packages are loaded only when an endpoint is configured.
   const tracing = config.tracing ? await openTracing(config.tracing) : undefined;
   if (tracing) log.info({ endpoint: config.tracing?.endpoint }, "tracing operations over OTLP");
@@ -92,7 +91,8 @@ async function main(): Promise<void> {
     statementTimeoutMs:
       config.database.provider === "postgresql" ? config.statementTimeoutMs : undefined,
     redis: redis?.commands,
-    responseCache: dataVersion ? { version: dataVersion } : undefined,
+    responseCache: config.responseCache ? { version: dataVersion } : undefined,
+    dataVersion,
     compressionMinBytes: config.compressionMinBytes,
     httpCacheMaxAge: config.httpCacheMaxAge,
     trustedDocuments: config.trustedDocuments,
@@ -164,7 +164,7 @@ async function main(): Promise<void> {
       clearTimeout(force);
       await events.close();
       await redis?.close();
-      dataVersion?.close();
+      dataVersion.close();
       await tracing?.shutdown().catch(() => {});
       await database.close();
       log.info("stopped");

@@ -2,7 +2,7 @@
  * Creates the Yoga server: schema, request limits and query budget, cross-site rules, identity
  * providers' JWTs, persisted operations, the response cache and HTTP caching headers,
  * compression, tracing, health, readiness and metrics, GraphiQL and introspection (both
- * switchable). The HTTP-layer pieces live in src/http/.
+ * switchable), and the RSS and Atom feeds. The HTTP-layer pieces live in src/http/.
  */
 import { maxAliasesPlugin } from "@escape.tech/graphql-armor-max-aliases";
 import { maxDirectivesPlugin } from "@escape.tech/graphql-armor-max-directives";
@@ -26,6 +26,7 @@ import { type QueryBudget, queryCostPlugin } from "./http/budget.ts";
 import { compression, DEFAULT_COMPRESSION_MIN_BYTES } from "./http/compression.ts";
 import { corsPolicy, refuseSimplePosts, varyByOrigin } from "./http/cross-site.ts";
 import { typedError } from "./http/errors.ts";
+import { feeds } from "./http/feeds.ts";
 import { GRAPHIQL_OPTIONS, graphiqlAssets, renderGraphiQLPage } from "./http/graphiql.ts";
 import { DEFAULT_HTTP_CACHE_MAX_AGE, httpCaching } from "./http/http-caching.ts";
 import { disableIntrospection } from "./http/introspection.ts";
@@ -86,6 +87,11 @@ export interface ServerOptions {
    * src/http/response-cache.ts). None unless given.
    */
   responseCache?: { version: DataVersion };
+  /**
+   * The data version the feeds' ETags are made of (src/http/feeds.ts), so that a poll of an
+   * unchanged feed is a 304 without SQL; without it, each feed document is made and hashed.
+   */
+  dataVersion?: DataVersion;
   /** Bounds on graphql-sse's single-connection streams (src/http/sse-streams.ts). */
   streamLimits?: StreamLimits;
   /** JSON answers at least this large are compressed (src/http/compression.ts); 1,024 bytes. */
@@ -123,6 +129,7 @@ export function createServer({
   statementTimeoutMs,
   redis,
   responseCache,
+  dataVersion = responseCache?.version,
   streamLimits,
   compressionMinBytes = DEFAULT_COMPRESSION_MIN_BYTES,
   httpCacheMaxAge = DEFAULT_HTTP_CACHE_MAX_AGE,
@@ -182,6 +189,8 @@ export function createServer({
       ...(graphiql ? [graphiqlAssets()] : []),
       ...(introspection ? [] : disableIntrospection()),
       ...(serveMetrics ? [metricsEndpoint(metrics)] : []),
+      // Before the GraphQL endpoint's rules: the feeds answer their own paths, GET and HEAD only.
+      feeds({ db, provider, version: dataVersion, maxAgeSeconds: httpCacheMaxAge, log }),
       refuseSimplePosts(),
       bodySizeLimit(REQUEST_LIMITS.bodyBytes),
       ...(corsOrigins ? [varyByOrigin()] : []),
