@@ -365,7 +365,7 @@ describe.each(ENGINES)("feeds on %s", (provider) => {
       const all = await feed("/feeds/daily.xml?days=14");
       expect(all.parsed.items.length).toBeGreaterThan(20);
       expect(statements.length).toBe(few);
-      // The days; the entries with their papers, their author links, the authors.
+      // The days, their listings, the papers, their author links, the authors.
       expect(few).toBeLessThanOrEqual(6);
       for (const limit of [2, 100]) {
         statements.length = 0;

@@ -101,26 +101,31 @@ export async function dailyItems(
     select: { id: true, date: true },
   });
   if (days.length === 0) return { items: [], days: [] };
+  // The listings alone first (a few numbers each), then the papers of the first `limit`.
   const entries = await db.dayEntry.findMany({
     where: { dayId: { in: days.map((day) => day.id) }, inLatestDigest: true },
     orderBy: [{ day: { date: "desc" } }, { rank: "asc" }, { paperId: "asc" }],
-    // Enough rows for `limit` papers even if every paper were listed on every day.
+    // Enough for `limit` papers even if every paper were listed on every day.
     take: query.limit * days.length,
-    select: {
-      rank: true,
-      paperId: true,
-      day: { select: { date: true } },
-      paper: { select: PAPER_SELECT },
-    },
+    select: { rank: true, paperId: true, dayId: true },
   });
-  const seen = new Set<number>();
-  const items: FeedItem[] = [];
+  const dates = new Map(days.map((day) => [day.id, day.date]));
+  const newest = new Map<number, { rank: number; date: string }>();
   for (const entry of entries) {
-    if (seen.has(entry.paperId)) continue;
-    seen.add(entry.paperId);
-    items.push({ paper: feedPaper(entry.paper), date: dayStart(entry.day.date), rank: entry.rank });
-    if (items.length === query.limit) break;
+    if (newest.size === query.limit) break;
+    if (!newest.has(entry.paperId)) {
+      newest.set(entry.paperId, { rank: entry.rank, date: dates.get(entry.dayId) as string });
+    }
   }
+  const papers = await db.paper.findMany({
+    where: { id: { in: [...newest.keys()] } },
+    select: PAPER_SELECT,
+  });
+  const byId = new Map(papers.map((paper) => [paper.id, paper]));
+  const items = [...newest].flatMap(([id, { rank, date }]) => {
+    const paper = byId.get(id);
+    return paper ? [{ paper: feedPaper(paper), date: dayStart(date), rank }] : [];
+  });
   return { items, days: days.map((day) => day.date) };
 }
 
