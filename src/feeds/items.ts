@@ -55,8 +55,6 @@ export interface FeedItem {
   paper: FeedPaper;
   /** The digest day that listed the paper, as an instant (midnight UTC). */
   date: Date;
-  /** Its rank on that day (daily feed only). */
-  rank?: number;
 }
 
 /** A digest day (`YYYY-MM-DD`) as an instant: its midnight, UTC. */
@@ -107,14 +105,14 @@ export async function dailyItems(
     orderBy: [{ day: { date: "desc" } }, { rank: "asc" }, { paperId: "asc" }],
     // Enough for `limit` papers even if every paper were listed on every day.
     take: query.limit * days.length,
-    select: { rank: true, paperId: true, dayId: true },
+    select: { paperId: true, dayId: true },
   });
   const dates = new Map(days.map((day) => [day.id, day.date]));
-  const newest = new Map<number, { rank: number; date: string }>();
+  const newest = new Map<number, string>();
   for (const entry of entries) {
     if (newest.size === query.limit) break;
     if (!newest.has(entry.paperId)) {
-      newest.set(entry.paperId, { rank: entry.rank, date: dates.get(entry.dayId) as string });
+      newest.set(entry.paperId, dates.get(entry.dayId) as string);
     }
   }
   const papers = await db.paper.findMany({
@@ -122,9 +120,9 @@ export async function dailyItems(
     select: PAPER_SELECT,
   });
   const byId = new Map(papers.map((paper) => [paper.id, paper]));
-  const items = [...newest].flatMap(([id, { rank, date }]) => {
+  const items = [...newest].flatMap(([id, date]) => {
     const paper = byId.get(id);
-    return paper ? [{ paper: feedPaper(paper), date: dayStart(date), rank }] : [];
+    return paper ? [{ paper: feedPaper(paper), date: dayStart(date) }] : [];
   });
   return { items, days: days.map((day) => day.date) };
 }

@@ -9,8 +9,8 @@
  *   another method 405.
  * - **ETag.** With the data version (src/db/data-version.ts, moved by every committed vote and
  *   ingest in any process), the tag is that version and the feed's canonical name: a poll whose
- *   `If-None-Match` names it gets `304 Not Modified` without a statement run, and any write
- *   changes it. Without a data version (a server created without one), the tag is a hash of the
+ *   `If-None-Match` names it gets `304 Not Modified` having read nothing but the version, and
+ *   any write changes it. Without a data version (a server created without one), the tag is a hash of the
  *   document, made again for each request. Weak (`W/`): the document is also sent compressed.
  * - **Last-Modified.** The first whole second after this process first read the current data
  *   version; `If-Modified-Since` (looked at only without `If-None-Match`) at or after it gets a
