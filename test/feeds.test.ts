@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createToken, createUser } from "../src/auth/tokens.ts";
 import { directOf } from "../src/db/client.ts";
 import { type DataVersion, openDataVersion } from "../src/db/data-version.ts";
-import { paperGuid } from "../src/feeds/render.ts";
+import type { FeedPaper } from "../src/feeds/items.ts";
+import { paperGuid, renderFeed } from "../src/feeds/render.ts";
 import { createServer, type Server } from "../src/server.ts";
 import { createTestDatabase, ENGINES, type TestDatabase } from "./support/engines.ts";
 import {
@@ -497,4 +498,48 @@ describe.each(ENGINES)("feeds on %s", (provider) => {
     },
     TEST_TIMEOUT,
   );
+});
+
+describe("feed documents from messy data", () => {
+  const messy: FeedPaper = {
+    arxivId: null,
+    titleKey: "a b and c",
+    title: "A <b>bold</b> & \u0008strange\uD800 title",
+    abstract: "x < y\u0000 and \uFFFE done",
+    aiSummary: null,
+    codeUrl: "javascript:alert(1)",
+    projectUrl: "not a url",
+    publishedAt: null,
+    authors: [],
+  };
+  const document = {
+    title: "Papers",
+    description: "test",
+    self: "http://papergraph.test/feeds/search.xml?q=a&author=b",
+    items: [{ paper: messy, date: new Date("2024-10-25T00:00:00.000Z") }],
+  };
+
+  it("stay well-formed, keep the text, and link only to web pages", async () => {
+    for (const format of ["rss", "atom"] as const) {
+      const xml = renderFeed(document, format);
+      for (const gone of ["\u0000", "\u0008", "\uFFFE", "javascript:", "not a url"]) {
+        expect(xml).not.toContain(gone);
+      }
+      const parsed: Parsed = await parser.parseString(xml);
+      const [item] = parsed.items;
+      const title = format === "atom" ? decodeHtml(item.title) : item.title;
+      expect(title).toBe("A <b>bold</b> & strange title");
+      expect(item.link).toBe("https://huggingface.co/papers");
+      expect(item.guid ?? item.id).toBe(paperGuid(messy));
+      expect(item.guid ?? item.id).toMatch(/^urn:papergraph:paper:[0-9a-f]{64}$/);
+      const content = format === "atom" ? item.content : item["content:encoded"];
+      expect(content).toContain("x &lt; y and  done");
+      expect(content).not.toContain("<a ");
+      if (format === "atom") {
+        // No visible author: the entry takes the feed's.
+        expect(item.authors).toBeUndefined();
+        expect(xml).toMatch(/<feed[^>]*>[\s\S]*?<author>\s*<name>papergraph<\/name>/);
+      }
+    }
+  });
 });

@@ -15,7 +15,9 @@
  *   sends its readers) and its content to arXiv, the PDF and the code; a feed links to itself
  *   (`rel="self"`) with its parameters in canonical order.
  * - **Text.** RSS titles are plain text; Atom titles and every summary and content are HTML
- *   (`type="html"`), escaped here.
+ *   (`type="html"`), escaped here. Characters XML 1.0 does not allow (control characters other
+ *   than tab and line breaks, lone surrogates, U+FFFE/U+FFFF), which a digest's text may hold,
+ *   are dropped: one of them would make the whole document unreadable to every reader.
  */
 import { createHash } from "node:crypto";
 import { Feed, type Item } from "feed";
@@ -53,6 +55,14 @@ export function paperGuid(paper: Pick<FeedPaper, "arxivId" | "titleKey">): strin
   return `urn:papergraph:paper:${hash}`;
 }
 
+/** Characters XML 1.0 does not allow in a document (its `Char` production's complement). */
+const NOT_XML = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
+
+/** `text` without the characters XML does not allow. */
+export function xmlText(text: string): string {
+  return text.replace(NOT_XML, "");
+}
+
 function escapeHtml(text: string): string {
   return text
     .replace(/&/g, "&amp;")
@@ -68,6 +78,20 @@ function teaser(text: string, max: number): string {
   const cut = flat.slice(0, max);
   const space = cut.lastIndexOf(" ");
   return `${space > max / 2 ? cut.slice(0, space) : cut}…`;
+}
+
+/**
+ * `url` when it is an absolute http(s) URL, else null: a digest's links are not trusted (the
+ * `feed` package throws on one that does not parse, and a `javascript:` link would reach readers).
+ */
+function webUrl(url: string | null): string | null {
+  if (url === null) return null;
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === "https:" || parsed.protocol === "http:" ? parsed.href : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The page an item links to: the paper's Hugging Face page, else its project or code page. */
@@ -96,8 +120,21 @@ function contentHtml(paper: FeedPaper): string {
   return parts.filter(Boolean).join("\n");
 }
 
+/** The paper's texts without the characters XML does not allow, and only its web links. */
+function clean(paper: FeedPaper): FeedPaper {
+  return {
+    ...paper,
+    title: xmlText(paper.title),
+    abstract: xmlText(paper.abstract),
+    aiSummary: paper.aiSummary === null ? null : xmlText(paper.aiSummary),
+    authors: paper.authors.map(xmlText),
+    codeUrl: webUrl(paper.codeUrl),
+    projectUrl: webUrl(paper.projectUrl),
+  };
+}
+
 function feedItem(item: FeedItem, format: FeedFormat): Item {
-  const { paper } = item;
+  const paper = clean(item.paper);
   return {
     title: format === "atom" ? escapeHtml(paper.title) : paper.title,
     id: paperGuid(paper),
@@ -122,8 +159,8 @@ export function renderFeed(document: FeedDocument, format: FeedFormat): string {
     undefined,
   );
   const feed = new Feed({
-    title: document.title,
-    description: document.description,
+    title: xmlText(document.title),
+    description: xmlText(document.description),
     id: document.self,
     link: DAILY_PAPERS_PAGE,
     feed: document.self,
