@@ -488,6 +488,29 @@ describe.each(ENGINES)("feeds on %s", (provider) => {
   );
 
   it(
+    "a data version that cannot be read (the file locked, the server away): the document's tag",
+    async () => {
+      const unreadable: DataVersion = {
+        read: () => Promise.reject(new Error("database is locked")),
+        close: () => {},
+      };
+      const locked = createServer({ db: database.db, provider, dataVersion: unreadable });
+      const ask = (headers: Record<string, string> = {}) =>
+        locked.fetch("http://papergraph.test/feeds/daily.atom", {
+          headers,
+          signal: requests.signal,
+        });
+      const first = await ask();
+      expect(first.status).toBe(200);
+      expect((await parser.parseString(await first.text())).items.length).toBeGreaterThan(0);
+      const etag = first.headers.get("etag") as string;
+      expect(etag).toMatch(/^W\/"[\w-]+"$/);
+      expect((await ask({ "if-none-match": etag })).status).toBe(304);
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
     "compresses a feed for a client that accepts it",
     async () => {
       const response = await get("/feeds/daily.xml?days=14", { "accept-encoding": "gzip" });

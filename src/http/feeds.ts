@@ -10,8 +10,9 @@
  * - **ETag.** With the data version (src/db/data-version.ts, moved by every committed vote and
  *   ingest in any process), the tag is that version and the feed's canonical name: a poll whose
  *   `If-None-Match` names it gets `304 Not Modified` having read nothing but the version, and
- *   any write changes it. Without a data version (a server created without one), the tag is a hash of the
- *   document, made again for each request. Weak (`W/`): the document is also sent compressed.
+ *   any write changes it. Without a data version (a server created without one, or a read of
+ *   it that failed), the tag is a hash of the document, made again for each request. Weak
+ *   (`W/`): the document is also sent compressed.
  * - **Last-Modified.** The first whole second after this process first read the current data
  *   version; `If-Modified-Since` (looked at only without `If-None-Match`) at or after it gets a
  *   304. It is given only once that second has passed: a version read later than that second
@@ -54,7 +55,10 @@ const ROUTES = new Map<string, { kind: FeedQuery["kind"]; format: FeedFormat }>(
 export interface FeedsOptions {
   db: Db;
   provider: Provider;
-  /** The data version ETags are made of; without it, a hash of each document. */
+  /**
+   * The data version ETags are made of; without it (or when it cannot be read), a hash of each
+   * document.
+   */
   version?: DataVersion;
   /** `max-age` of the answers, in seconds (HTTP_CACHE_MAX_AGE). */
   maxAgeSeconds: number;
@@ -143,9 +147,10 @@ async function answer(
   const ifNoneMatch = request.headers.get("if-none-match");
   const notModified = () => new Response(null, { status: 304, headers });
 
-  if (options.version) {
-    const asked = Date.now();
-    const version = await options.version.read();
+  const asked = Date.now();
+  // A version that cannot be read (the database locked or away): the document's hash instead.
+  const version = await options.version?.read().catch(() => undefined);
+  if (version !== undefined) {
     headers.set("etag", `W/"${version}:${hash(`${route.format} ${self}`)}"`);
     const modified = Math.ceil(clock(version) / 1000) * 1000;
     if (modified < asked) headers.set("last-modified", new Date(modified).toUTCString());
@@ -164,13 +169,14 @@ async function answer(
     if (error instanceof ArgumentError) return badArgument(error);
     throw error;
   }
-  const body = new TextEncoder().encode(renderFeed(document, route.format));
-  if (!options.version) {
-    headers.set("etag", `W/"${hash(new TextDecoder().decode(body))}"`);
+  const xml = renderFeed(document, route.format);
+  if (version === undefined) {
+    headers.set("etag", `W/"${hash(xml)}"`);
     if (ifNoneMatch !== null && matchesTag(ifNoneMatch, headers.get("etag") as string)) {
       return notModified();
     }
   }
+  const body = new TextEncoder().encode(xml);
   headers.set("content-type", FEED_TYPES[route.format]);
   headers.set("content-length", String(body.byteLength));
   headers.set("x-content-type-options", "nosniff");
