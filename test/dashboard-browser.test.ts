@@ -10,20 +10,16 @@
  * Skipped when no Chromium is installed (the global setup says so), unless REQUIRE_BROWSER=1.
  */
 import { mkdirSync, readFileSync } from "node:fs";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ingest } from "../src/ingest/run.ts";
 import type { Server } from "../src/server.ts";
 import { HISTORY, SERIES, TOP_AUTHORS, TOP_PAPERS } from "../web/dashboard/api.js";
 import { type Listening, listenOnLoopback, post, serverFor } from "./support/api.ts";
-import { browserAvailable, CHROMIUM_PATH } from "./support/browser.ts";
+import { BROWSER_MS, browserAvailable, launchChromium, watchedPage } from "./support/browser.ts";
 import { createTestDatabase, ENGINES, type TestDatabase } from "./support/engines.ts";
 import { type ApiItem, fixtureItems, JSON_FIXTURE } from "./support/ingest.ts";
 
-/** Generous: two shared cores start a browser slowly. */
-const BROWSER_MS = 180_000;
-/** Each wait of a test (a panel to draw, a click to take effect); a test may take several. */
-const STEP_MS = 90_000;
 const TEST_MS = 400_000;
 const SCREENSHOTS = "test-results";
 
@@ -103,7 +99,7 @@ describe.runIf(browserAvailable)("the dashboard in Chromium", { tags: ["stress"]
   let browser: Browser;
 
   beforeAll(async () => {
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, timeout: BROWSER_MS });
+    browser = await launchChromium();
   }, BROWSER_MS);
   afterAll(async () => {
     await browser?.close();
@@ -116,10 +112,8 @@ describe.runIf(browserAvailable)("the dashboard in Chromium", { tags: ["stress"]
     let origin: string;
     let context: BrowserContext;
     let page: Page;
-    /** Requests the page made to anything but this server. */
-    const elsewhere: string[] = [];
-    /** Console errors and uncaught exceptions of the page (CSP violations are console errors). */
-    const problems: string[] = [];
+    let elsewhere: string[];
+    let problems: string[];
 
     beforeAll(async () => {
       database = await createTestDatabase(provider);
@@ -136,16 +130,9 @@ describe.runIf(browserAvailable)("the dashboard in Chromium", { tags: ["stress"]
       server = serverFor(database);
       http = await listenOnLoopback(server);
       origin = new URL(http.url).origin;
-      context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-      page = await context.newPage();
-      page.setDefaultTimeout(STEP_MS);
-      page.on("request", (request) => {
-        if (!request.url().startsWith(`${origin}/`)) elsewhere.push(request.url());
-      });
-      page.on("console", (message) => {
-        if (message.type() === "error") problems.push(message.text().slice(0, 300));
-      });
-      page.on("pageerror", (error) => problems.push(error.message));
+      ({ context, page, elsewhere, problems } = await watchedPage(browser, origin, {
+        viewport: { width: 1280, height: 900 },
+      }));
     }, BROWSER_MS);
 
     afterAll(async () => {

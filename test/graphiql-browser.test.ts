@@ -5,19 +5,15 @@
  * example operations, one tab each, and run them. Skipped when no Chromium is installed (the
  * global setup says so), unless REQUIRE_BROWSER=1.
  */
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXAMPLE_TABS } from "../src/http/graphiql.ts";
 import { ingest } from "../src/ingest/run.ts";
 import { type Listening, listenOnLoopback, serverFor } from "./support/api.ts";
-import { browserAvailable, CHROMIUM_PATH } from "./support/browser.ts";
+import { BROWSER_MS, browserAvailable, launchChromium, watchedPage } from "./support/browser.ts";
 import { createTestDatabase, ENGINES, type TestDatabase } from "./support/engines.ts";
 import { JSON_FIXTURE } from "./support/ingest.ts";
 
-/** Generous: two shared cores start a browser and parse 5 MB of script slowly. */
-const BROWSER_MS = 180_000;
-/** Each step of a test (a click, text to appear); a test may take several. */
-const STEP_MS = 90_000;
 const TEST_MS = 400_000;
 
 const TAB_NAMES = ["FrontPage", "Day", "Search", "Dashboard", "Vote"];
@@ -26,7 +22,7 @@ describe.runIf(browserAvailable)("GraphiQL in Chromium", { tags: ["stress"] }, (
   let browser: Browser;
 
   beforeAll(async () => {
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, timeout: BROWSER_MS });
+    browser = await launchChromium();
   }, BROWSER_MS);
   afterAll(async () => {
     await browser?.close();
@@ -37,10 +33,8 @@ describe.runIf(browserAvailable)("GraphiQL in Chromium", { tags: ["stress"] }, (
     let http: Listening;
     let context: BrowserContext;
     let page: Page;
-    /** Requests the page made to anything but this server (data: URLs aside). */
-    const elsewhere: string[] = [];
-    /** Console errors and uncaught exceptions of the page (CSP violations are console errors). */
-    const problems: string[] = [];
+    let elsewhere: string[];
+    let problems: string[];
 
     beforeAll(async () => {
       database = await createTestDatabase(provider);
@@ -49,19 +43,10 @@ describe.runIf(browserAvailable)("GraphiQL in Chromium", { tags: ["stress"] }, (
       });
       expect(report.failed).toBe(0);
       http = await listenOnLoopback(serverFor(database));
-      const origin = new URL(http.url).origin;
-      // A context of its own: no tabs stored by another run, nothing shared between engines.
-      context = await browser.newContext();
-      page = await context.newPage();
-      page.setDefaultTimeout(STEP_MS);
-      page.on("request", (request) => {
-        const url = request.url();
-        if (!url.startsWith(`${origin}/`) && !url.startsWith("data:")) elsewhere.push(url);
-      });
-      page.on("console", (message) => {
-        if (message.type() === "error") problems.push(message.text().slice(0, 300));
-      });
-      page.on("pageerror", (error) => problems.push(error.message));
+      ({ context, page, elsewhere, problems } = await watchedPage(
+        browser,
+        new URL(http.url).origin,
+      ));
     }, BROWSER_MS);
     /**
      * Opens a tab as a user does, by its button. The first click after the page loads can be

@@ -3,6 +3,7 @@
  * operations it opens on, and the production switches GRAPHIQL and INTROSPECTION. The page in a
  * real browser: test/graphiql-browser.test.ts.
  */
+import { gunzipSync } from "node:zlib";
 import { type IntrospectionQuery, parse, validate } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config.ts";
@@ -84,6 +85,37 @@ describe.each(ENGINES)("GraphiQL and introspection on %s", (provider) => {
       expect(response.status).toBe(404);
       await response.arrayBuffer();
     }
+  });
+
+  it("sends the files gzip-encoded to browsers that accept it (a quarter of the bytes), with an ETag per encoding", async () => {
+    const server = serverFor(database);
+    const html = await (await page(server)).text();
+    const files = [...html.matchAll(/(?:src|href)="(\/graphiql\/[^"]+)"/g)].map((m) => m[1]);
+    const base = (files[0] as string).replace(/[^/]*$/, "");
+    let plainBytes = 0;
+    let sentBytes = 0;
+    for (const name of ["graphiql.js", "graphiql.css", "editor.worker.js", "json.worker.js"]) {
+      const plain = await server.fetch(`${BASE}${base}${name}`);
+      const body = Buffer.from(await plain.arrayBuffer());
+      const encoded = await server.fetch(`${BASE}${base}${name}`, {
+        headers: { "accept-encoding": "gzip, deflate, br" },
+      });
+      expect(encoded.headers.get("content-encoding")).toBe("gzip");
+      expect(encoded.headers.get("vary")).toBe("Accept-Encoding");
+      const gzipped = Buffer.from(await encoded.arrayBuffer());
+      expect(gunzipSync(gzipped).equals(body)).toBe(true);
+      plainBytes += body.byteLength;
+      sentBytes += gzipped.byteLength;
+      // Each encoding has its own ETag, and a browser holding it gets a 304.
+      const etag = encoded.headers.get("etag") as string;
+      expect(etag).not.toBe(plain.headers.get("etag"));
+      const again = await server.fetch(`${BASE}${base}${name}`, {
+        headers: { "accept-encoding": "gzip", "if-none-match": etag },
+      });
+      expect(again.status).toBe(304);
+    }
+    expect(plainBytes).toBeGreaterThan(5_000_000);
+    expect(sentBytes / plainBytes).toBeLessThan(0.35);
   });
 
   it("answers introspection by default", async () => {

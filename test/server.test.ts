@@ -105,7 +105,9 @@ describe("the server on the embedded default", () => {
     });
     const body = (await introspection.json()) as { errors: { extensions: { code: string } }[] };
     expect(body.errors.map((error) => error.extensions.code)).toEqual(["INTROSPECTION_DISABLED"]);
-    expect(server.output()).toMatch(/"graphiql":false,"introspection":false,"msg":"listening"/);
+    expect(server.output()).toMatch(
+      /"graphiql":false,"introspection":false,"dashboard":true,"msg":"listening"/,
+    );
   });
 
   it("answers health, readiness and Prometheus metrics (behind METRICS_TOKEN)", async ({

@@ -41,6 +41,7 @@ import { FEED_TYPES, type FeedDocument, type FeedFormat, renderFeed } from "../f
 import { UNAVAILABLE_RETRY_AFTER_SECONDS } from "../graphql/errors.ts";
 import { ArgumentError } from "../papers/errors.ts";
 import { refusal } from "./errors.ts";
+import { ifNoneMatches } from "./static-files.ts";
 
 /** Where the feeds are served. */
 export const FEEDS_PATH = "/feeds/";
@@ -72,13 +73,6 @@ function versionClock(now: () => number = Date.now): (version: string) => number
     if (current?.version !== version) current = { version, since: now() };
     return current.since;
   };
-}
-
-/** Whether an `If-None-Match` names the tag (weak comparison, RFC 9110 13.1.2). */
-export function matchesTag(ifNoneMatch: string, etag: string): boolean {
-  const opaque = (tag: string) => tag.trim().replace(/^W\//, "");
-  if (ifNoneMatch.trim() === "*") return true;
-  return ifNoneMatch.split(",").some((tag) => opaque(tag) === opaque(etag));
 }
 
 function hash(text: string): string {
@@ -155,7 +149,7 @@ async function answer(
     const modified = Math.ceil(clock(version) / 1000) * 1000;
     if (modified < asked) headers.set("last-modified", new Date(modified).toUTCString());
     if (ifNoneMatch !== null) {
-      if (matchesTag(ifNoneMatch, headers.get("etag") as string)) return notModified();
+      if (ifNoneMatches(ifNoneMatch, headers.get("etag") as string)) return notModified();
     } else if (headers.has("last-modified")) {
       const since = Date.parse(request.headers.get("if-modified-since") ?? "");
       if (since >= modified) return notModified();
@@ -172,7 +166,7 @@ async function answer(
   const xml = renderFeed(document, route.format);
   if (version === undefined) {
     headers.set("etag", `W/"${hash(xml)}"`);
-    if (ifNoneMatch !== null && matchesTag(ifNoneMatch, headers.get("etag") as string)) {
+    if (ifNoneMatches(ifNoneMatch, headers.get("etag") as string)) {
       return notModified();
     }
   }
