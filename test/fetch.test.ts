@@ -359,6 +359,8 @@ describe("papergraph fetch and papergraph worker", () => {
       { ...env, FETCH_SCHEDULE: "0 5 * * *", LOG_LEVEL: "info" },
       { command: [process.execPath, BIN, "worker"], signal },
     );
+    // A worker serves nothing: it never announces a URL.
+    worker.url.catch(() => {});
     let stdout = "";
     worker.child.stdout?.on("data", (d) => {
       stdout += d;
@@ -417,11 +419,13 @@ describe.each(ENGINES)("the schedule on %s", (provider) => {
       for (let i = 0; i < processes; i++) servers.push(startServerProcess(env, { signal }));
       await Promise.all(servers.map((s) => s.url));
       for (const server of servers) {
-        expect(server.stderr()).toMatch(
-          provider === "postgresql"
-            ? /scheduled jobs run through graphile-worker/
-            : /scheduled jobs run in this process/,
-        );
+        await expect
+          .poll(() => server.stderr())
+          .toMatch(
+            provider === "postgresql"
+              ? /scheduled jobs run through graphile-worker/
+              : /scheduled jobs run in this process/,
+          );
       }
       // The next minute's run: one request per day, from one process.
       const finished = () =>
