@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { loadConfig } from "../src/config.ts";
 import { openSqlClient } from "../src/db/sql.ts";
 import { retryAfterMs } from "../src/fetch/http.ts";
 import { addDays, type FetchOptions, fetchDays, recentDays, utcDay } from "../src/fetch/run.ts";
@@ -219,6 +220,21 @@ describe.each(ENGINES)("fetching days on %s", (provider) => {
     expect((await runs()).map((r) => r.status)).toEqual(["failed"]);
   });
 
+  it("stops when its signal is aborted (SIGTERM to a runner): requests cancelled, nothing half-written", async () => {
+    api.script(DAY, { body: fixture(`${DAY}.json`) });
+    api.script("2025-01-28", { hang: true });
+    const controller = new AbortController();
+    const started = Date.now();
+    const running = run([DAY, "2025-01-28"], { signal: controller.signal, concurrency: 1 });
+    await expect.poll(() => api.hits.length).toBe(2);
+    controller.abort(new Error("stopping"));
+    await expect(running).rejects.toThrow("stopping");
+    expect(Date.now() - started).toBeLessThan(4_000);
+    await expect.poll(() => api.inFlight.now).toBe(0);
+    expect(await dayPapers(DAY)).toBe(PAPERS);
+    expect(await database.db.day.count()).toBe(1);
+  });
+
   it("keeps to its concurrency, and reports the days oldest first", async () => {
     api.fallback = { body: fixture(`${DAY}.json`) };
     api.delayMs = 100;
@@ -246,6 +262,26 @@ describe("fetch rules", () => {
     expect(addDays("2025-12-31", 1)).toBe("2026-01-01");
     expect(recentDays("2025-03-01", 2)).toEqual(["2025-02-27", "2025-02-28", "2025-03-01"]);
     expect(utcDay(new Date("2026-11-29T23:30:00-05:00"))).toBe("2026-11-30");
+  });
+
+  it("reads the fetch settings, with bounds and a message naming each wrong one", () => {
+    expect(loadConfig({})).toMatchObject({
+      fetch: {
+        baseUrl: "https://huggingface.co",
+        refetchDays: 3,
+        concurrency: 2,
+        timeoutMs: 30_000,
+      },
+      schedules: {},
+    });
+    expect(loadConfig({ FETCH_SCHEDULE: " 15 * * * * " }).schedules).toEqual({
+      fetch: "15 * * * *",
+    });
+    expect(() =>
+      loadConfig({ FETCH_REFETCH_DAYS: "31", FETCH_CONCURRENCY: "0", FETCH_TIMEOUT_MS: "soon" }),
+    ).toThrow(
+      /FETCH_CONCURRENCY "0" is not a whole number of at least 1\n {2}FETCH_TIMEOUT_MS "soon" is not a whole number of at least 100\n {2}FETCH_REFETCH_DAYS "31" is more than 30/,
+    );
   });
 
   it("takes only five-field cron schedules both schedulers read alike", () => {
@@ -387,7 +423,13 @@ async function startOfAMinute(signal: AbortSignal): Promise<void> {
   });
 }
 
-/** The scheduled fetch: today (UTC) and FETCH_REFETCH_DAYS=1 day before it, every minute. */
+/**
+ * The scheduled fetch: today (UTC) and FETCH_REFETCH_DAYS=1 day before it, every minute. Cron is
+ * minute-grained (graphile-worker's crontab too), so this is a real every-minute schedule: the
+ * processes start just after a minute begins, the test checks that each was scheduling before
+ * the instant that ran, and that the instant ran once (each day requested once, one "job
+ * finished" among all of them' logs). About a minute per engine.
+ */
 describe.each(ENGINES)("the schedule on %s", (provider) => {
   let api: DailyPapersServer;
   beforeEach(async () => {
@@ -433,8 +475,18 @@ describe.each(ENGINES)("the schedule on %s", (provider) => {
       await expect
         .poll(() => finished().reduce((a, b) => a + b), { timeout: 90_000, interval: 500 })
         .toBe(1);
-      const today = utcDay(new Date(api.hits[0]?.at ?? 0));
+      const firstHit = api.hits[0]?.at ?? 0;
+      const today = utcDay(new Date(firstHit));
       expect(api.hits.map((h) => h.date).sort()).toEqual([addDays(today, -1), today]);
+      // Every process was scheduling before the instant that ran (the minute the run began).
+      const instant = Math.floor(firstHit / 60_000) * 60_000;
+      for (const server of servers) {
+        const line = server
+          .stderr()
+          .split("\n")
+          .find((l) => l.includes("scheduled jobs run"));
+        expect(JSON.parse(line ?? "{}").time).toBeLessThan(instant);
+      }
       // Had another process run the same instant, it would have started within seconds.
       await new Promise((resolve) => setTimeout(resolve, 5_000));
       expect(api.hits).toHaveLength(2);

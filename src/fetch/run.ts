@@ -187,7 +187,12 @@ export async function fetchDays(
       reports[i] = await fetchDay(sql, days[i] as string, options, policy, inTurn);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(options.concurrency, days.length) }, worker));
+  // All settled before returning or throwing: no worker is left writing after the caller goes on
+  // (and closes the client).
+  const settled = await Promise.allSettled(
+    Array.from({ length: Math.min(options.concurrency, days.length) }, worker),
+  );
+  for (const result of settled) if (result.status === "rejected") throw result.reason;
   const count = (status: DayReport["status"]) => reports.filter((r) => r.status === status).length;
   return {
     days: reports,
