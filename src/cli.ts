@@ -1,6 +1,6 @@
 /**
  * The papergraph command line: `papergraph <command>`, run as `npx papergraph` or `npm run cli --`.
- * Exit codes: 0 success, 1 a digest failed or the command failed, 2 wrong usage.
+ * Exit codes: 0 success, 1 a digest or a fetched day failed or the command failed, 2 wrong usage.
  */
 import { statSync } from "node:fs";
 import { type ParseArgsConfig, parseArgs } from "node:util";
@@ -320,13 +320,15 @@ async function workerCommand(args: string[]): Promise<number> {
   }
   await ensureMigrated(config.database);
   const log = pino({ level: config.logLevel }, pino.destination(2));
-  const runner = await startJobs(config, log);
-  const jobs = runner?.jobs.map((job) => `${job.name} (${job.schedule} UTC)`).join(", ");
-  console.log(`papergraph worker is running ${jobs} through ${runner?.kind}`);
-  const signal = await new Promise<string>((resolve) => {
+  // Listened for before the runner starts: a signal during its start must not kill it half-way.
+  const stopped = new Promise<string>((resolve) => {
     process.once("SIGINT", () => resolve("SIGINT"));
     process.once("SIGTERM", () => resolve("SIGTERM"));
   });
+  const runner = await startJobs(config, log);
+  const jobs = runner?.jobs.map((job) => `${job.name} (${job.schedule} UTC)`).join(", ");
+  console.log(`papergraph worker is running ${jobs} through ${runner?.kind}`);
+  const signal = await stopped;
   log.info({ signal }, "stopping the worker");
   await runner?.stop();
   log.info("stopped");

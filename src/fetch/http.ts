@@ -110,7 +110,18 @@ async function attempt(
       }
       return { status: "retry", error, waitMs };
     }
-    const bytes = await readBounded(response, policy.maxBytes);
+    let bytes: Buffer | null;
+    try {
+      bytes = await readBounded(response, policy.maxBytes);
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason;
+      const why = failure(error, policy.timeoutMs);
+      const timedOut = (error as Error).name === "TimeoutError";
+      return {
+        status: "retry",
+        error: timedOut ? why : `the answer broke off before its end: ${why}`,
+      };
+    }
     if (!bytes) {
       return {
         status: "failed",
