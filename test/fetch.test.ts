@@ -13,6 +13,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { loadConfig } from "../src/config.ts";
 import { openSqlClient } from "../src/db/sql.ts";
 import { retryAfterMs } from "../src/fetch/http.ts";
+import { formatFetchReport } from "../src/fetch/report.ts";
 import { addDays, type FetchOptions, fetchDays, recentDays, utcDay } from "../src/fetch/run.ts";
 import { scheduleProblem } from "../src/jobs/registry.ts";
 import {
@@ -238,6 +239,18 @@ describe.each(ENGINES)("fetching days on %s", (provider) => {
     await expect.poll(() => api.inFlight.now).toBe(0);
     expect(await dayPapers(DAY)).toBe(PAPERS);
     expect(await database.db.day.count()).toBe(1);
+  });
+
+  it("reports the ingest's warnings with the day they came from", async () => {
+    api.script("2025-02-03", { body: fixture("2025-02-03-warnings.json") });
+    const report = await run(["2025-02-03"]);
+    const text = formatFetchReport(report);
+    expect(text).toMatch(/^ {2}fetched {4}2025-02-03: written, 3 papers, 3 new/);
+    expect(text).toMatch(
+      /warning: .*date=2025-02-03: \$\[1\]\.paper\.githubStars: expected a non-negative integer/,
+    );
+    expect(text.split("\n").filter((l) => l.includes("warning:"))).toHaveLength(3);
+    expect(text).toMatch(/\n1 day\(s\): 1 fetched, 0 unchanged, 0 empty, 0 failed; [\d.]+ s$/);
   });
 
   it("keeps to its concurrency, and reports the days oldest first", async () => {

@@ -28,7 +28,13 @@ function describe(day: DayReport): string {
 }
 
 export function formatFetchReport(report: FetchReport): string {
-  const lines = report.days.map(describe);
+  const lines = report.days.flatMap((day) => [
+    describe(day),
+    // The ingest's warnings (an invalid optional field, the content naming another day...).
+    ...(day.status === "fetched"
+      ? day.ingest.warnings.map((w) => `             warning: ${w}`)
+      : []),
+  ]);
   lines.push(
     `${report.days.length} day(s): ${report.fetched} fetched, ${report.unchanged} unchanged, ` +
       `${report.empty} empty, ${report.failed} failed; ${report.seconds.toFixed(2)} s`,
