@@ -446,18 +446,19 @@ async function startOfAMinute(signal: AbortSignal): Promise<void> {
  * minute-grained (graphile-worker's crontab too), so this is a real every-minute schedule: the
  * processes start just after a minute begins, the test checks that each was scheduling before
  * the instant that ran, and that the instant ran once (each day requested once, one "job
- * finished" among all of them' logs). About a minute per engine.
+ * started" among all of their logs). Today's request never gets an answer (its time limit is
+ * 60 s), so SIGTERM finds the run in progress: the process must cancel it and exit 0 at once,
+ * yesterday loaded. About a minute per engine.
  */
 describe.each(ENGINES)("the schedule on %s", (provider) => {
   let api: DailyPapersServer;
   beforeEach(async () => {
     api = await startDailyPapersServer();
-    api.fallback = { body: fixture(`${DAY}.json`) };
   });
   afterEach(() => api.close());
 
   const processes = provider === "postgresql" ? 2 : 1;
-  it(`runs each scheduled instant once, with ${processes} server process(es)`, async ({
+  it(`runs each scheduled instant once (${processes} server process(es)); SIGTERM cancels a run`, async ({
     signal,
   }) => {
     const { target, drop } = await createTestTarget(provider);
@@ -472,10 +473,14 @@ describe.each(ENGINES)("the schedule on %s", (provider) => {
         FETCH_BASE_URL: api.baseUrl,
         FETCH_SCHEDULE: "* * * * *",
         FETCH_REFETCH_DAYS: "1",
+        FETCH_TIMEOUT_MS: "60000",
         SAMPLE_DATA: "false",
         LOG_LEVEL: "info",
       };
       await startOfAMinute(signal);
+      const today = utcDay(new Date());
+      api.fallback = { body: fixture(`${DAY}.json`) };
+      api.script(today, { hang: true });
       for (let i = 0; i < processes; i++) servers.push(startServerProcess(env, { signal }));
       await Promise.all(servers.map((s) => s.url));
       for (const server of servers) {
@@ -488,14 +493,15 @@ describe.each(ENGINES)("the schedule on %s", (provider) => {
           );
       }
       // The next minute's run: one request per day, from one process.
-      const finished = () =>
-        servers.map((s) => s.stderr().match(/"msg":"job finished"/g)?.length ?? 0);
-      await expect
-        .poll(() => finished().reduce((a, b) => a + b), { timeout: 90_000, interval: 500 })
-        .toBe(1);
+      const sql = openSqlClient(target);
+      const days = async () =>
+        (await sql.query<{ date: string }>(`SELECT "date" FROM "Day"`)).map((r) => r.date);
+      try {
+        await expect.poll(days, { timeout: 90_000, interval: 500 }).toEqual([addDays(today, -1)]);
+      } finally {
+        await sql.close();
+      }
       const firstHit = api.hits[0]?.at ?? 0;
-      const today = utcDay(new Date(firstHit));
-      expect(api.hits.map((h) => h.date).sort()).toEqual([addDays(today, -1), today]);
       // Every process was scheduling before the instant that ran (the minute the run began).
       const instant = Math.floor(firstHit / 60_000) * 60_000;
       for (const server of servers) {
@@ -507,20 +513,22 @@ describe.each(ENGINES)("the schedule on %s", (provider) => {
       }
       // Had another process run the same instant, it would have started within seconds.
       await new Promise((resolve) => setTimeout(resolve, 5_000));
-      expect(api.hits).toHaveLength(2);
-      expect(finished().reduce((a, b) => a + b)).toBe(1);
-      const sql = openSqlClient(target);
-      try {
-        const days = await sql.query<{ date: string }>(`SELECT "date" FROM "Day" ORDER BY "date"`);
-        expect(days.map((r) => r.date)).toEqual([addDays(today, -1), today]);
-      } finally {
-        await sql.close();
-      }
+      expect(api.hits.map((h) => h.date).sort()).toEqual([addDays(today, -1), today]);
+      const started = servers.map((s) => s.stderr().match(/"msg":"job started"/g)?.length ?? 0);
+      expect(started.reduce((a, b) => a + b)).toBe(1);
+      expect(api.inFlight.now).toBe(1);
+
+      const stopping = Date.now();
       for (const server of servers) server.child.kill("SIGTERM");
       for (const server of servers) {
         expect(await server.exited).toBe(0);
         expect(server.stderr()).toMatch(/"msg":"stopped"/);
       }
+      // Well within the request's 60 s: the run was cancelled, not waited for.
+      expect(Date.now() - stopping).toBeLessThan(20_000);
+      const ran = servers.find((s) => s.stderr().includes('"msg":"job started"'));
+      expect(ran?.stderr()).toMatch(/"msg":"job stopped: the runner is stopping"/);
+      await expect.poll(() => api.inFlight.now).toBe(0);
     } finally {
       for (const server of servers) server.child.kill("SIGKILL");
       await drop();
