@@ -18,5 +18,15 @@ export default defineConfig({
     fileParallelism: false,
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    // `npm test` leaves these out (`--tags-filter='!stress'`); `npm run test:stress` runs only
+    // them and `npm run test:all` (CI) everything. Each keeps its full size where it runs.
+    tags: [
+      {
+        name: "stress",
+        description:
+          "Long proofs: server processes (several at once, killed, signalled), frozen databases, " +
+          "search plans compared over thousands of papers, a real browser.",
+      },
+    ],
   },
 });

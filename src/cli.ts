@@ -34,6 +34,8 @@ import { type InputFile, ingest, listDigestFiles } from "./ingest/run.ts";
 import { LIMITS } from "./ingest/types.ts";
 import { JOBS } from "./jobs/registry.ts";
 import { startJobs } from "./jobs/runner.ts";
+import { formatDigestReport, parsePeriod, sendDigests } from "./mail/outbox.ts";
+import { openMailer } from "./mail/transport.ts";
 
 const INGEST_USAGE = `papergraph ingest <file|dir|->... [options]
   load digests (page text or Daily Papers API JSON) into the database
@@ -68,6 +70,15 @@ const TOKEN_CREATE_USAGE = `papergraph token create <handle> [--name NAME] [--ex
 const TOKEN_LIST_USAGE = `papergraph token list [<handle>]
   tokens with their prefix, state, creation, expiry, last use and revocation`;
 const TOKEN_REVOKE_USAGE = "papergraph token revoke <id|prefix>";
+const DIGEST_SEND_USAGE = `papergraph digest send [--period P]... [options]
+  mail each confirmed subscriber the top papers of the period matching their filter, once
+  (an outbox in the database), and retry earlier sends that failed and are due
+  --period P            a day YYYY-MM-DD (daily digests) or an ISO week YYYY-Www (weekly);
+                        repeatable; default: the newest digest day stored, and last week
+  --lease SECONDS       how long a claim on a digest holds before another run may take it
+                        over (default 300; longer than any SMTP wait)
+  --json                print the report as JSON
+  needs SMTP_URL, MAIL_FROM and PUBLIC_URL; exit 1 when a digest was given up`;
 
 const USAGE = `papergraph <command> (papergraph <command> --help for its usage)
 
@@ -79,6 +90,7 @@ ${USER_CREATE_USAGE}
 ${TOKEN_CREATE_USAGE}
 ${TOKEN_LIST_USAGE}
 ${TOKEN_REVOKE_USAGE}
+${DIGEST_SEND_USAGE}
 
 environment:
   DATABASE_URL   file:./data/papergraph.db (default, SQLite) or postgresql://user@host:5432/db
@@ -505,6 +517,59 @@ async function migrateCommand(args: string[]): Promise<number> {
   return 0;
 }
 
+async function digestCommand(args: string[]): Promise<number> {
+  const [action, ...rest] = args;
+  if (action !== "send") {
+    throw new UsageError(
+      action === undefined ? "digest needs a command" : `unknown digest command "${action}"`,
+      DIGEST_SEND_USAGE,
+    );
+  }
+  const { values } = parseCommand(
+    "digest send",
+    DIGEST_SEND_USAGE,
+    rest,
+    {
+      period: { type: "string", multiple: true },
+      lease: { type: "string" },
+      json: { type: "boolean" },
+    },
+    { min: 0, max: 0, names: "" },
+  );
+  for (const period of values.period ?? []) {
+    try {
+      parsePeriod(period);
+    } catch (error) {
+      throw new UsageError(`--period: ${(error as Error).message}`, DIGEST_SEND_USAGE);
+    }
+  }
+  const lease = values.lease === undefined ? undefined : Number(values.lease);
+  if (lease !== undefined && !(/^\d+$/.test(values.lease as string) && lease >= 1)) {
+    throw new UsageError(
+      `--lease "${values.lease}" is not a whole number of seconds`,
+      DIGEST_SEND_USAGE,
+    );
+  }
+  const config = loadConfig();
+  if (!config.mail) throw new ConfigError("digest send needs SMTP_URL, MAIL_FROM and PUBLIC_URL");
+  const mailer = openMailer(config.mail);
+  try {
+    const report = await withDb((db) =>
+      sendDigests({
+        db,
+        provider: config.database.provider,
+        mailer,
+        periods: values.period,
+        leaseMs: lease === undefined ? undefined : lease * 1000,
+      }),
+    );
+    console.log(values.json ? JSON.stringify(report, null, 2) : formatDigestReport(report));
+    return report.failed.length > 0 ? 1 : 0;
+  } finally {
+    mailer.close();
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
@@ -521,6 +586,8 @@ async function main(argv: string[]): Promise<number> {
         return await userCommand(rest);
       case "token":
         return await tokenCommand(rest);
+      case "digest":
+        return await digestCommand(rest);
       case undefined:
       case "help":
       case "--help":

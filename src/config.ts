@@ -2,6 +2,8 @@
 import { type DatabaseTarget, DEFAULT_DATABASE_URL, parseDatabaseUrl } from "./db/target.ts";
 import { readTrustedDocuments } from "./http/trusted-documents.ts";
 import { JOBS, scheduleProblem } from "./jobs/registry.ts";
+import { checkEmail } from "./mail/address.ts";
+import type { MailSettings } from "./mail/transport.ts";
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -94,6 +96,17 @@ export interface Config {
    */
   introspection: boolean;
   /**
+   * DASHBOARD: `on` (default) or `off`. On, /dashboard serves the dashboard page (charts of the
+   * dashboard queries, drawn from this API; src/http/dashboard.ts). It needs no introspection.
+   */
+  dashboard: boolean;
+  /**
+   * SMTP_URL (`smtp://` or `smtps://`), MAIL_FROM (an address, optionally `Name <address>`) and
+   * PUBLIC_URL (the server's http(s) address as its mails' readers reach it): email digests. All
+   * three or none; none: subscribeToDigest answers MAIL_UNAVAILABLE and `digest send` refuses.
+   */
+  mail: MailSettings | undefined;
+  /**
    * The fetch from the Daily Papers API (src/fetch/): FETCH_BASE_URL (default
    * https://huggingface.co), FETCH_REFETCH_DAYS (days before today a scheduled run fetches again,
    * default 3, at most 30), FETCH_CONCURRENCY (requests at a time, default 2, at most 8) and
@@ -105,6 +118,41 @@ export interface Config {
    * fields, in UTC. A job without one never runs by itself.
    */
   schedules: Record<string, string>;
+}
+
+/** MAIL_FROM's forms: `address` or `Name <address>`, the name without quotes or brackets. */
+const MAIL_FROM = /^(?:([^"<>\r\n]*?)\s*<([^<>\s]+)>|([^<>\s]+))$/;
+
+/** The mail settings, or undefined when none is set; a problem for each wrong or missing one. */
+function mailSettings(env: NodeJS.ProcessEnv, problems: string[]): MailSettings | undefined {
+  const { SMTP_URL: smtpUrl, MAIL_FROM: from, PUBLIC_URL: publicUrl } = env;
+  if (!smtpUrl && !from && !publicUrl) return undefined;
+  if (!smtpUrl || !from || !publicUrl) {
+    problems.push("email digests need SMTP_URL, MAIL_FROM and PUBLIC_URL: set all three, or none");
+    return undefined;
+  }
+  const protocol = (url: string) => {
+    try {
+      return new URL(url).protocol;
+    } catch {
+      return "";
+    }
+  };
+  if (!["smtp:", "smtps:"].includes(protocol(smtpUrl))) {
+    problems.push("SMTP_URL is not an smtp:// or smtps:// URL");
+  }
+  if (!["http:", "https:"].includes(protocol(publicUrl))) {
+    problems.push(`PUBLIC_URL "${publicUrl}" is not an http(s) URL`);
+  }
+  const match = MAIL_FROM.exec(from.trim());
+  try {
+    checkEmail((match?.[2] ?? match?.[3] ?? "") as string, "MAIL_FROM");
+  } catch {
+    problems.push(
+      `MAIL_FROM "${from}" is not an address (digest@example.org, or Name <digest@example.org>)`,
+    );
+  }
+  return { smtpUrl, from: from.trim(), publicUrl };
 }
 
 /** The public Daily Papers API. */
@@ -232,6 +280,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const production = env.NODE_ENV === "production";
   const graphiql = onOff(env, "GRAPHIQL", !production, problems);
   const introspection = onOff(env, "INTROSPECTION", !production, problems);
+  const dashboard = onOff(env, "DASHBOARD", true, problems);
   if (graphiql && !introspection) {
     problems.push(
       "GRAPHIQL=on needs INTROSPECTION=on (GraphiQL reads the schema through it): set both, or GRAPHIQL=off",
@@ -306,6 +355,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (problem) problems.push(`${job.scheduleVariable} "${schedule}": ${problem}`);
     schedules[job.name] = schedule;
   }
+  const mail = mailSettings(env, problems);
   if (problems.length > 0 || !database) {
     throw new ConfigError(`invalid configuration:\n  ${problems.join("\n  ")}`);
   }
@@ -336,6 +386,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     introspection,
     fetch,
     schedules,
+    dashboard,
+    mail,
   };
 }
 

@@ -2,11 +2,11 @@
  * `npm start` (compiled: dist/main.js, see build.mjs and src/start.mjs): serves the GraphQL API. On
  * the embedded default it creates and migrates the SQLite database and, when it is empty, loads the
  * bundled sample digests. Logs are JSON lines (pino) on standard error; standard output gets one
- * line with the URL. With METRICS_PORT, /metrics is served on that port alone. GraphQL over
- * WebSocket shares the API's port (src/http/websocket.ts). With FETCH_SCHEDULE (and any other
- * schedule of src/jobs/registry.ts) it runs the scheduled jobs too (src/jobs/runner.ts).
- * SIGINT/SIGTERM: stop accepting, stop the job runner (runs in progress are cancelled), close the
- * WebSockets, finish what is in flight (up to 10 s), close the database, exit.
+ * line with the URL (and the dashboard's). With METRICS_PORT, /metrics is served on that port
+ * alone. GraphQL over WebSocket shares the API's port (src/http/websocket.ts). With FETCH_SCHEDULE
+ * (and any other schedule of src/jobs/registry.ts) it runs the scheduled jobs too
+ * (src/jobs/runner.ts). SIGINT/SIGTERM: stop accepting, stop the job runner (runs in progress are
+ * cancelled), close the WebSockets, finish what is in flight (up to 10 s), close the database, exit.
  */
 import { createServer as createHttpServer, type ServerResponse } from "node:http";
 import pino from "pino";
@@ -21,6 +21,8 @@ import { createMetrics, metricsListener } from "./http/metrics.ts";
 import { openTracing } from "./http/tracing.ts";
 import { serveWebSocket } from "./http/websocket.ts";
 import { startJobs } from "./jobs/runner.ts";
+import { CONFIRMATION_LIMITS, type DigestService } from "./mail/confirmations.ts";
+import { openMailer } from "./mail/transport.ts";
 import { SAMPLE_DIR } from "./paths.ts";
 import { createServer } from "./server.ts";
 import { memoryRateLimiter, redisRateLimiter } from "./votes/rate-limit.ts";
@@ -72,6 +74,20 @@ async function main(): Promise<void> {
   const queryBudget = redis
     ? redisQueryBudget(redis.commands, config.queryBudgetPerMinute)
     : memoryQueryBudget(config.queryBudgetPerMinute);
+  // Digest subscriptions' confirmation mails, limited per address and per client, shared
+  // through Redis like the votes' limits when it is configured.
+  const limiter = (limit: number) =>
+    redis
+      ? redisRateLimiter(redis.commands, limit, CONFIRMATION_LIMITS.windowSeconds)
+      : memoryRateLimiter(limit, CONFIRMATION_LIMITS.windowSeconds);
+  const mailer = config.mail ? openMailer(config.mail) : undefined;
+  const digests: DigestService | undefined = mailer && {
+    mailer,
+    perAddress: limiter(CONFIRMATION_LIMITS.perAddress),
+    perClient: limiter(CONFIRMATION_LIMITS.perClient),
+    onMailError: (error) =>
+      log.warn({ err: (error as Error).message }, "a confirmation mail could not be sent"),
+  };
   const metrics = createMetrics({ token: config.metrics.token });
   const dataVersion = config.responseCache
     ? openDataVersion(database.target, directOf(database.db))
@@ -102,6 +118,8 @@ async function main(): Promise<void> {
     tracing: tracing?.plugin,
     graphiql: config.graphiql,
     introspection: config.introspection,
+    dashboard: config.dashboard,
+    digests,
   });
   // Requests being answered: the database closes only once they are (a client that hung up
   // leaves its request running; closing the connections alone does not wait for it). Event
@@ -170,6 +188,7 @@ async function main(): Promise<void> {
       await jobsStopped;
       await events.close();
       await redis?.close();
+      mailer?.close();
       dataVersion?.close();
       await tracing?.shutdown().catch(() => {});
       await database.close();
@@ -189,11 +208,13 @@ async function main(): Promise<void> {
       database: config.database.provider,
       graphiql: config.graphiql,
       introspection: config.introspection,
+      dashboard: config.dashboard,
     },
     "listening",
   );
+  const origin = `http://${host === "127.0.0.1" ? "localhost" : host}:${port}`;
   console.log(
-    `papergraph is serving http://${host === "127.0.0.1" ? "localhost" : host}:${port}/graphql`,
+    `papergraph is serving ${origin}/graphql${config.dashboard ? ` (dashboard: ${origin}/dashboard)` : ""}`,
   );
 }
 

@@ -1,8 +1,8 @@
 /**
  * Creates the Yoga server: schema, request limits and query budget, cross-site rules, identity
  * providers' JWTs, persisted operations, the response cache and HTTP caching headers,
- * compression, tracing, health, readiness and metrics, GraphiQL and introspection (both
- * switchable). The HTTP-layer pieces live in src/http/.
+ * compression, tracing, health, readiness and metrics, GraphiQL, introspection and the dashboard
+ * page (each switchable). The HTTP-layer pieces live in src/http/.
  */
 import { maxAliasesPlugin } from "@escape.tech/graphql-armor-max-aliases";
 import { maxDirectivesPlugin } from "@escape.tech/graphql-armor-max-directives";
@@ -25,6 +25,8 @@ import { bodySizeLimit, streamBodyLimit } from "./http/body-limit.ts";
 import { type QueryBudget, queryCostPlugin } from "./http/budget.ts";
 import { compression, DEFAULT_COMPRESSION_MIN_BYTES } from "./http/compression.ts";
 import { corsPolicy, refuseSimplePosts, varyByOrigin } from "./http/cross-site.ts";
+import { dashboardPage } from "./http/dashboard.ts";
+import { digestPages } from "./http/digest-pages.ts";
 import { typedError } from "./http/errors.ts";
 import { GRAPHIQL_OPTIONS, graphiqlAssets, renderGraphiQLPage } from "./http/graphiql.ts";
 import { DEFAULT_HTTP_CACHE_MAX_AGE, httpCaching } from "./http/http-caching.ts";
@@ -34,6 +36,7 @@ import { createMetrics, type Metrics, metricsEndpoint } from "./http/metrics.ts"
 import { persistedOperations } from "./http/persisted.ts";
 import { responseCachePlugin } from "./http/response-cache.ts";
 import { type StreamLimits, singleConnectionStreams } from "./http/sse-streams.ts";
+import type { DigestService } from "./mail/confirmations.ts";
 import { ArgumentError } from "./papers/errors.ts";
 import { memoryRateLimiter, type RateLimiter } from "./votes/rate-limit.ts";
 
@@ -106,6 +109,16 @@ export interface ServerOptions {
    * INTROSPECTION_DISABLED (src/http/introspection.ts). On unless false.
    */
   introspection?: boolean;
+  /**
+   * Serve the dashboard page at /dashboard (DASHBOARD; src/http/dashboard.ts): static files and
+   * Chart.js from the installed package, drawing from this API. On unless false.
+   */
+  dashboard?: boolean;
+  /**
+   * Take email digest subscriptions (SMTP_URL, MAIL_FROM, PUBLIC_URL): without it,
+   * subscribeToDigest answers MAIL_UNAVAILABLE. The confirm and unsubscribe pages work either way.
+   */
+  digests?: DigestService;
 }
 
 export function createServer({
@@ -130,8 +143,10 @@ export function createServer({
   tracing,
   graphiql = true,
   introspection = true,
+  dashboard = true,
+  digests,
 }: ServerOptions) {
-  const services = { db, provider, pubsub, rateLimiter };
+  const services = { db, provider, pubsub, rateLimiter, digests, trustProxyHops };
   const queryCost = queryCostPlugin({ limits: LIMITS, budget: queryBudget, trustProxyHops });
   const log = typeof logger === "object" ? logger : undefined;
   const streams = singleConnectionStreams(SSE_STREAM_PATH, pubsub.clientOf, streamLimits);
@@ -180,8 +195,11 @@ export function createServer({
       ...(tracing ? [tracing] : []),
       metrics.plugin,
       ...(graphiql ? [graphiqlAssets()] : []),
+      ...(dashboard ? [dashboardPage()] : []),
       ...(introspection ? [] : disableIntrospection()),
       ...(serveMetrics ? [metricsEndpoint(metrics)] : []),
+      // Before the refusal of form posts: RFC 8058's one-click unsubscribe is one.
+      digestPages(db),
       refuseSimplePosts(),
       bodySizeLimit(REQUEST_LIMITS.bodyBytes),
       ...(corsOrigins ? [varyByOrigin()] : []),

@@ -205,7 +205,10 @@ describe.each(ENGINES)("papergraph ingest on %s", (provider) => {
     expect(missing.stderr).toMatch(/nope\.json: no such file or directory/);
   });
 
-  it("killed mid-way, leaves only whole digests; a rerun completes the rest", async () => {
+  it("killed mid-way, leaves only whole digests; a rerun completes the rest", {
+    tags: ["stress"],
+    timeout: 300_000,
+  }, async () => {
     const corpus = mkdtempSync(join(tmpdir(), "papergraph-corpus-"));
     try {
       generateCorpus({ days: 120, papers: 100, textEvery: 10, out: corpus });
@@ -252,7 +255,7 @@ describe.each(ENGINES)("papergraph ingest on %s", (provider) => {
     } finally {
       rmSync(corpus, { recursive: true, force: true });
     }
-  }, 300_000);
+  });
 });
 
 describe("papergraph", () => {

@@ -147,7 +147,7 @@ async function stop(child: ChildProcess, exited: Promise<unknown>) {
   await exited;
 }
 
-describe("SQLite: another connection holds the write lock", () => {
+describe("SQLite: another connection holds the write lock", { tags: ["stress"] }, () => {
   let target: DatabaseTarget;
   let drop: () => Promise<void>;
   let database: Database;
@@ -426,151 +426,159 @@ describe.each(ENGINES)("votes and tokens on %s", (provider) => {
 /** The server's statement time limit (STATEMENT_TIMEOUT_MS, default 5 s) and the answer margin. */
 const ANSWER_MS = 5_000 + TIMEOUTS.postgresAnswerMargin;
 
-describe.skipIf(!postgresAvailable)("PostgreSQL frozen (a TCP proxy stops forwarding)", () => {
-  it("requests and /ready fail fast with SERVICE_UNAVAILABLE, /health stays up, and all recover when it thaws", {
-    timeout: PROCESS_TEST_TIMEOUT,
-  }, async () => {
-    const { target, drop } = await createTestTarget("postgresql");
-    const real = new URL(target.url);
-    const proxy = await startProxy({ host: real.hostname, port: Number(real.port || 5432) });
-    let server: Awaited<ReturnType<typeof startServer>> | undefined;
-    try {
-      await upgradeDatabase(target);
-      server = await startServer(target, { DATABASE_URL: proxy.through(target.url) });
-      const { url } = server;
-      const database = await openDatabase(target);
-      let token: string;
+describe.skipIf(!postgresAvailable)(
+  "PostgreSQL frozen (a TCP proxy stops forwarding)",
+  { tags: ["stress"] },
+  () => {
+    it("requests and /ready fail fast with SERVICE_UNAVAILABLE, /health stays up, and all recover when it thaws", {
+      timeout: PROCESS_TEST_TIMEOUT,
+    }, async () => {
+      const { target, drop } = await createTestTarget("postgresql");
+      const real = new URL(target.url);
+      const proxy = await startProxy({ host: real.hostname, port: Number(real.port || 5432) });
+      let server: Awaited<ReturnType<typeof startServer>> | undefined;
       try {
-        await createUser(database.db, "frozen-voter");
-        token = (await createToken(database.db, "frozen-voter")).token;
-      } finally {
-        await database.close();
-      }
-      expect((await gql(url, READ)).errors).toBeUndefined();
-      expect((await get(url, "/ready")).status).toBe(200);
+        await upgradeDatabase(target);
+        server = await startServer(target, { DATABASE_URL: proxy.through(target.url) });
+        const { url } = server;
+        const database = await openDatabase(target);
+        let token: string;
+        try {
+          await createUser(database.db, "frozen-voter");
+          token = (await createToken(database.db, "frozen-voter")).token;
+        } finally {
+          await database.close();
+        }
+        expect((await gql(url, READ)).errors).toBeUndefined();
+        expect((await get(url, "/ready")).status).toBe(200);
 
-      proxy.set("freeze");
-      const ready = await get(url, "/ready", TIMEOUTS.readiness + 10_000);
-      expect(ready.status).toBe(503);
-      expect(JSON.parse(ready.text as string)).toMatchObject({ ready: false });
-      expect(ready.ms).toBeLessThan(TIMEOUTS.readiness + PROMPT_MS);
-      // The first request waits for its statement's time limit; the server then knows.
-      const first = await gql(url, READ, {}, undefined, ANSWER_MS + 15_000);
-      expect(first.status).toBe(503);
-      expect(first.errors?.[0]?.extensions).toMatchObject({
-        code: "SERVICE_UNAVAILABLE",
-        dependency: "database",
-      });
-      expect(first.ms).toBeLessThan(ANSWER_MS + PROMPT_MS + 5_000);
-      // From then on, at once: reads, votes, readiness. Liveness never depended on it.
-      for (const answer of [
-        await gql(url, READ, {}, undefined, 10_000),
-        await gql(url, UPVOTE, { id: paperGid(1) }, token, 10_000),
-      ]) {
-        expect(answer.status).toBe(503);
-        expect(answer.errors?.[0]?.extensions?.code).toBe("SERVICE_UNAVAILABLE");
-        expect(answer.errors?.[0]?.message).not.toMatch(/127\.0\.0\.1|at \w|\.ts:/);
-        expect(answer.ms).toBeLessThan(PROMPT_MS);
-      }
-      expect((await get(url, "/ready", 10_000)).ms).toBeLessThan(PROMPT_MS);
-      expect((await get(url, "/health", 10_000)).status).toBe(200);
-
-      proxy.set("pass");
-      await eventually("reads after the thaw", async () =>
-        (await gql(url, READ, {}, undefined, 20_000)).errors ? undefined : true,
-      );
-      await eventually("readiness after the thaw", async () =>
-        (await get(url, "/ready", 20_000)).status === 200 ? true : undefined,
-      );
-      const log = server.stderr();
-      expectJsonLines(log);
-      expect(log).toMatch(/"msg":"PostgreSQL is not answering"/);
-      expect(log).toMatch(/"msg":"PostgreSQL answers again"/);
-    } finally {
-      if (server) await stop(server.child, server.exited);
-      await proxy.close();
-      await drop();
-    }
-  });
-});
-
-describe.skipIf(!redisAvailable)("Redis down, then frozen (a TCP proxy)", () => {
-  it("votes fail fast with SERVICE_UNAVAILABLE, /ready says so, reads go on, logs stay JSON, and all recover", {
-    timeout: PROCESS_TEST_TIMEOUT,
-  }, async () => {
-    const { target, drop } = await createTestTarget("sqlite");
-    const real = new URL(REDIS_URL);
-    const proxy = await startProxy({ host: real.hostname, port: Number(real.port || 6379) });
-    let server: Awaited<ReturnType<typeof startServer>> | undefined;
-    try {
-      await upgradeDatabase(target);
-      server = await startServer(target, { REDIS_URL: proxy.through(REDIS_URL) });
-      const { url } = server;
-      const database = await openDatabase(target);
-      let token: string;
-      let paperId: number;
-      try {
-        await createUser(database.db, "redis-voter");
-        token = (await createToken(database.db, "redis-voter")).token;
-        paperId = (await database.db.paper.findFirstOrThrow({ orderBy: { id: "asc" } })).id;
-      } finally {
-        await database.close();
-      }
-      let up = true;
-      /** One vote, flipping the user's vote each time it succeeds. */
-      const vote = async (boundMs = 10_000) => {
-        const answer = await gql(
-          url,
-          up ? UPVOTE : REMOVE,
-          { id: paperGid(paperId) },
-          token,
-          boundMs,
-        );
-        if (!answer.errors) up = !up;
-        return answer;
-      };
-      const voteWorks = () =>
-        eventually("a vote", async () => ((await vote()).errors ? undefined : true));
-      await voteWorks();
-      expect((await get(url, "/ready")).status).toBe(200);
-
-      for (const fault of ["down", "freeze"] as const) {
-        proxy.set(fault);
-        // Down: refused at once. Frozen: after the command time limit.
-        const bound = TIMEOUTS.redisCommand + PROMPT_MS;
-        const refused = await vote();
-        expect(refused.status, fault).toBe(503);
-        expect(refused.errors?.[0]?.extensions, fault).toMatchObject({
+        proxy.set("freeze");
+        const ready = await get(url, "/ready", TIMEOUTS.readiness + 10_000);
+        expect(ready.status).toBe(503);
+        expect(JSON.parse(ready.text as string)).toMatchObject({ ready: false });
+        expect(ready.ms).toBeLessThan(TIMEOUTS.readiness + PROMPT_MS);
+        // The first request waits for its statement's time limit; the server then knows.
+        const first = await gql(url, READ, {}, undefined, ANSWER_MS + 15_000);
+        expect(first.status).toBe(503);
+        expect(first.errors?.[0]?.extensions).toMatchObject({
           code: "SERVICE_UNAVAILABLE",
-          dependency: "redis",
+          dependency: "database",
         });
-        expect(refused.ms, fault).toBeLessThan(bound);
-        const ready = await get(url, "/ready", 10_000);
-        expect(ready.status, fault).toBe(503);
-        expect(JSON.parse(ready.text as string), fault).toMatchObject({
-          ready: false,
-          database: "ok",
-        });
-        expect(ready.ms, fault).toBeLessThan(TIMEOUTS.readiness + PROMPT_MS);
-        const read = await gql(url, READ, {}, token, 10_000);
-        expect(read.errors, fault).toBeUndefined();
-        expect(read.ms, fault).toBeLessThan(PROMPT_MS);
+        expect(first.ms).toBeLessThan(ANSWER_MS + PROMPT_MS + 5_000);
+        // From then on, at once: reads, votes, readiness. Liveness never depended on it.
+        for (const answer of [
+          await gql(url, READ, {}, undefined, 10_000),
+          await gql(url, UPVOTE, { id: paperGid(1) }, token, 10_000),
+        ]) {
+          expect(answer.status).toBe(503);
+          expect(answer.errors?.[0]?.extensions?.code).toBe("SERVICE_UNAVAILABLE");
+          expect(answer.errors?.[0]?.message).not.toMatch(/127\.0\.0\.1|at \w|\.ts:/);
+          expect(answer.ms).toBeLessThan(PROMPT_MS);
+        }
+        expect((await get(url, "/ready", 10_000)).ms).toBeLessThan(PROMPT_MS);
+        expect((await get(url, "/health", 10_000)).status).toBe(200);
 
         proxy.set("pass");
-        await voteWorks();
-        await eventually(`readiness after ${fault}`, async () =>
-          (await get(url, "/ready", 10_000)).status === 200 ? true : undefined,
+        await eventually("reads after the thaw", async () =>
+          (await gql(url, READ, {}, undefined, 20_000)).errors ? undefined : true,
         );
+        await eventually("readiness after the thaw", async () =>
+          (await get(url, "/ready", 20_000)).status === 200 ? true : undefined,
+        );
+        const log = server.stderr();
+        expectJsonLines(log);
+        expect(log).toMatch(/"msg":"PostgreSQL is not answering"/);
+        expect(log).toMatch(/"msg":"PostgreSQL answers again"/);
+      } finally {
+        if (server) await stop(server.child, server.exited);
+        await proxy.close();
+        await drop();
       }
-      expect(server.child.exitCode).toBeNull();
-      const log = server.stderr();
-      expectJsonLines(log);
-      expect(log).toMatch(/"msg":"Redis is not answering"/);
-      expect(log).toMatch(/"msg":"Redis answers again"/);
-    } finally {
-      if (server) await stop(server.child, server.exited);
-      await proxy.close();
-      await drop();
-    }
-  });
-});
+    });
+  },
+);
+
+describe.skipIf(!redisAvailable)(
+  "Redis down, then frozen (a TCP proxy)",
+  { tags: ["stress"] },
+  () => {
+    it("votes fail fast with SERVICE_UNAVAILABLE, /ready says so, reads go on, logs stay JSON, and all recover", {
+      timeout: PROCESS_TEST_TIMEOUT,
+    }, async () => {
+      const { target, drop } = await createTestTarget("sqlite");
+      const real = new URL(REDIS_URL);
+      const proxy = await startProxy({ host: real.hostname, port: Number(real.port || 6379) });
+      let server: Awaited<ReturnType<typeof startServer>> | undefined;
+      try {
+        await upgradeDatabase(target);
+        server = await startServer(target, { REDIS_URL: proxy.through(REDIS_URL) });
+        const { url } = server;
+        const database = await openDatabase(target);
+        let token: string;
+        let paperId: number;
+        try {
+          await createUser(database.db, "redis-voter");
+          token = (await createToken(database.db, "redis-voter")).token;
+          paperId = (await database.db.paper.findFirstOrThrow({ orderBy: { id: "asc" } })).id;
+        } finally {
+          await database.close();
+        }
+        let up = true;
+        /** One vote, flipping the user's vote each time it succeeds. */
+        const vote = async (boundMs = 10_000) => {
+          const answer = await gql(
+            url,
+            up ? UPVOTE : REMOVE,
+            { id: paperGid(paperId) },
+            token,
+            boundMs,
+          );
+          if (!answer.errors) up = !up;
+          return answer;
+        };
+        const voteWorks = () =>
+          eventually("a vote", async () => ((await vote()).errors ? undefined : true));
+        await voteWorks();
+        expect((await get(url, "/ready")).status).toBe(200);
+
+        for (const fault of ["down", "freeze"] as const) {
+          proxy.set(fault);
+          // Down: refused at once. Frozen: after the command time limit.
+          const bound = TIMEOUTS.redisCommand + PROMPT_MS;
+          const refused = await vote();
+          expect(refused.status, fault).toBe(503);
+          expect(refused.errors?.[0]?.extensions, fault).toMatchObject({
+            code: "SERVICE_UNAVAILABLE",
+            dependency: "redis",
+          });
+          expect(refused.ms, fault).toBeLessThan(bound);
+          const ready = await get(url, "/ready", 10_000);
+          expect(ready.status, fault).toBe(503);
+          expect(JSON.parse(ready.text as string), fault).toMatchObject({
+            ready: false,
+            database: "ok",
+          });
+          expect(ready.ms, fault).toBeLessThan(TIMEOUTS.readiness + PROMPT_MS);
+          const read = await gql(url, READ, {}, token, 10_000);
+          expect(read.errors, fault).toBeUndefined();
+          expect(read.ms, fault).toBeLessThan(PROMPT_MS);
+
+          proxy.set("pass");
+          await voteWorks();
+          await eventually(`readiness after ${fault}`, async () =>
+            (await get(url, "/ready", 10_000)).status === 200 ? true : undefined,
+          );
+        }
+        expect(server.child.exitCode).toBeNull();
+        const log = server.stderr();
+        expectJsonLines(log);
+        expect(log).toMatch(/"msg":"Redis is not answering"/);
+        expect(log).toMatch(/"msg":"Redis answers again"/);
+      } finally {
+        if (server) await stop(server.child, server.exited);
+        await proxy.close();
+        await drop();
+      }
+    });
+  },
+);

@@ -458,9 +458,10 @@ describe.each(ENGINES)("the schedule on %s", (provider) => {
   afterEach(() => api.close());
 
   const processes = provider === "postgresql" ? 2 : 1;
-  it(`runs each scheduled instant once (${processes} server process(es)); SIGTERM cancels a run`, async ({
-    signal,
-  }) => {
+  it(`runs each scheduled instant once (${processes} server process(es)); SIGTERM cancels a run`, {
+    tags: ["stress"],
+    timeout: 180_000,
+  }, async ({ signal }) => {
     const { target, drop } = await createTestTarget(provider);
     const servers: ReturnType<typeof startServerProcess>[] = [];
     try {
@@ -533,5 +534,5 @@ describe.each(ENGINES)("the schedule on %s", (provider) => {
       for (const server of servers) server.child.kill("SIGKILL");
       await drop();
     }
-  }, 180_000);
+  });
 });

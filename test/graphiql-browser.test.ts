@@ -22,7 +22,7 @@ const TEST_MS = 400_000;
 
 const TAB_NAMES = ["FrontPage", "Day", "Search", "Dashboard", "Vote"];
 
-describe.runIf(browserAvailable)("GraphiQL in Chromium", () => {
+describe.runIf(browserAvailable)("GraphiQL in Chromium", { tags: ["stress"] }, () => {
   let browser: Browser;
 
   beforeAll(async () => {

@@ -434,60 +434,64 @@ describe("RESPONSE_CACHE", () => {
   });
 });
 
-describe.each(ENGINES)("two server processes on one %s database", (provider) => {
-  it("a vote through one is seen by the next read through the other", {
-    timeout: PROCESS_TEST_TIMEOUT,
-  }, async ({ signal }) => {
-    const { target, drop } = await createTestTarget(provider);
-    const stops: (() => Promise<unknown>)[] = [];
-    let database: Database | undefined;
-    const start = async (env: Record<string, string> = {}) => {
-      const server = startServerProcess(
-        { DATABASE_URL: target.url, LOG_LEVEL: "warn", SAMPLE_DATA: "true", ...env },
-        { signal },
-      );
-      stops.push(() => {
-        server.child.kill("SIGKILL");
-        return server.exited;
-      });
-      return server.url;
-    };
-    try {
-      if (provider === "postgresql") await upgradeDatabase(target);
-      // One after the other: the first loads the sample digests.
-      const a = await start();
-      const b = await start();
-      database = await openDatabase(target);
-      await createUser(database.db, "alice");
-      const { token } = await createToken(database.db, "alice");
+describe.each(ENGINES)(
+  "two server processes on one %s database",
+  { tags: ["stress"] },
+  (provider) => {
+    it("a vote through one is seen by the next read through the other", {
+      timeout: PROCESS_TEST_TIMEOUT,
+    }, async ({ signal }) => {
+      const { target, drop } = await createTestTarget(provider);
+      const stops: (() => Promise<unknown>)[] = [];
+      let database: Database | undefined;
+      const start = async (env: Record<string, string> = {}) => {
+        const server = startServerProcess(
+          { DATABASE_URL: target.url, LOG_LEVEL: "warn", SAMPLE_DATA: "true", ...env },
+          { signal },
+        );
+        stops.push(() => {
+          server.child.kill("SIGKILL");
+          return server.exited;
+        });
+        return server.url;
+      };
+      try {
+        if (provider === "postgresql") await upgradeDatabase(target);
+        // One after the other: the first loads the sample digests.
+        const a = await start();
+        const b = await start();
+        database = await openDatabase(target);
+        await createUser(database.db, "alice");
+        const { token } = await createToken(database.db, "alice");
 
-      const query = `{
+        const query = `{
         papers(first: 3, orderBy: { field: UPVOTES }) { nodes { id upvotes } }
         day(date: "2024-10-25") { totalUpvotes }
       }`;
-      const before = await ask(b, query);
-      expect(before.status).toBe(200);
-      expect((await ask(b, query)).cache).toBe(HIT);
-      const top = before.body.data.papers.nodes[0];
+        const before = await ask(b, query);
+        expect(before.status).toBe(200);
+        expect((await ask(b, query)).cache).toBe(HIT);
+        const top = before.body.data.papers.nodes[0];
 
-      await vote(a, token, Number(Buffer.from(top.id, "base64").toString().split(":")[1]));
-      const after = await ask(b, query);
-      expect(after.cache).toBe(MISS);
-      expect(after.body.data.papers.nodes[0]).toEqual({ ...top, upvotes: top.upvotes + 1 });
-      expect(after.body.data.day.totalUpvotes).toBe(before.body.data.day.totalUpvotes + 1);
-      expect((await ask(b, query)).cache).toBe(HIT);
+        await vote(a, token, Number(Buffer.from(top.id, "base64").toString().split(":")[1]));
+        const after = await ask(b, query);
+        expect(after.cache).toBe(MISS);
+        expect(after.body.data.papers.nodes[0]).toEqual({ ...top, upvotes: top.upvotes + 1 });
+        expect(after.body.data.day.totalUpvotes).toBe(before.body.data.day.totalUpvotes + 1);
+        expect((await ask(b, query)).cache).toBe(HIT);
 
-      // RESPONSE_CACHE=off: a third process answers without the cache.
-      if (provider === "sqlite") {
-        const c = await start({ RESPONSE_CACHE: "off" });
-        const plain = await ask(c, query);
-        expect(plain.body).toEqual(after.body);
-        expect(plain.cache).toBeNull();
+        // RESPONSE_CACHE=off: a third process answers without the cache.
+        if (provider === "sqlite") {
+          const c = await start({ RESPONSE_CACHE: "off" });
+          const plain = await ask(c, query);
+          expect(plain.body).toEqual(after.body);
+          expect(plain.cache).toBeNull();
+        }
+      } finally {
+        await database?.close();
+        await Promise.all(stops.map((stop) => stop()));
+        await drop();
       }
-    } finally {
-      await database?.close();
-      await Promise.all(stops.map((stop) => stop()));
-      await drop();
-    }
-  });
-});
+    });
+  },
+);

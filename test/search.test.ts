@@ -622,7 +622,9 @@ async function walkPlan(
   throw new Error("more than 100 pages");
 }
 
-describe("search plans return what the plain plan returns, on every engine", () => {
+describe("search plans return what the plain plan returns, on every engine", {
+  tags: ["stress"],
+}, () => {
   const databases: TestDatabase[] = [];
 
   beforeAll(async () => {

@@ -506,6 +506,7 @@ describe("subscription limits, configured", () => {
   });
 
   it("applies them in a server process, to the address a trusted proxy forwards", {
+    tags: ["stress"],
     timeout: 180_000,
   }, async () => {
     const { target, drop } = await createTestTarget("sqlite");

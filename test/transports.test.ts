@@ -430,7 +430,7 @@ async function terminatesAtOnce(server: ServerProcess): Promise<void> {
   expect(Date.now() - signalled).toBeLessThan(5_000);
 }
 
-describe("a server process with open WebSockets", () => {
+describe("a server process with open WebSockets", { tags: ["stress"] }, () => {
   it("closes them at SIGTERM (1001) and exits at once, not after the shutdown grace", {
     timeout: PROCESS_TEST_TIMEOUT,
   }, async () => {
@@ -452,7 +452,7 @@ describe("a server process with open WebSockets", () => {
   });
 });
 
-describe("a server process with open event streams", () => {
+describe("a server process with open event streams", { tags: ["stress"] }, () => {
   it("ends them at SIGTERM, both SSE modes, and exits at once, not after the shutdown grace", {
     timeout: PROCESS_TEST_TIMEOUT,
   }, async () => {
@@ -491,6 +491,7 @@ describe("a server process with open event streams", () => {
 
 describe.skipIf(!postgresAvailable || !redisAvailable)(
   "two server processes sharing PostgreSQL and Redis",
+  { tags: ["stress"] },
   () => {
     const requests = new AbortController();
     const stops: (() => Promise<unknown>)[] = [];

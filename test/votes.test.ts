@@ -10,9 +10,9 @@
  *   sleep and publish once: they keep voting until an event arrives, up to a deadline (see
  *   `produceUntil`), and check the event against the counts their votes produced.
  *
- * The concurrency test runs at a size a loaded 2-core machine finishes comfortably: 20 users x 10
- * papers, 32 requests in flight. `STRESS=1 npx vitest run test/votes.test.ts` runs it at full
- * size: 50 users x 20 papers, 64 requests in flight.
+ * The concurrency test runs at a size a loaded 2-core machine finishes comfortably, 20 users x 10
+ * papers and 32 requests in flight, and at full size among the long proofs (`npm run
+ * test:stress`): 50 users x 20 papers, 64 requests in flight.
  */
 import type { ChildProcess } from "node:child_process";
 import { randomInt } from "node:crypto";
@@ -44,11 +44,11 @@ const REMOVE = `mutation($id: ID!) { removeUpvote(input: { paperId: $id }) { cha
 const paperGid = (id: number) => Buffer.from(`Paper:${id}`).toString("base64");
 const paperIdOf = (gid: string) => Number(Buffer.from(gid, "base64").toString().split(":")[1]);
 
-/** The concurrency test's size: STRESS=1 for the full one. */
-const LOAD =
-  process.env.STRESS === "1"
-    ? { users: 50, papers: 20, inFlight: 64, timeout: 600_000 }
-    : { users: 20, papers: 10, inFlight: 32, timeout: 180_000 };
+/** The concurrency test's sizes: the everyday one, and the full one among the long proofs. */
+const LOADS = [
+  { name: "everyday", users: 20, papers: 10, inFlight: 32, timeout: 180_000, tags: [] },
+  { name: "full", users: 50, papers: 20, inFlight: 64, timeout: 600_000, tags: ["stress"] },
+];
 /** Subscription tests vote every EVENT_EVERY_MS until an event arrives, for EVENT_DEADLINE_MS. */
 const EVENT_EVERY_MS = 250;
 const EVENT_DEADLINE_MS = 30_000;
@@ -251,8 +251,7 @@ describe.each(ENGINES)("votes on %s", (provider) => {
   let database: TestDatabase;
   let http: Listening;
   let url: string;
-  /** The concurrency test's own users and papers, touched by no other test. */
-  const stressTokens: string[] = [];
+  /** The concurrency tests' own papers, touched by no other test. */
   let stressPapers: number[] = [];
   /** Users and papers for the other tests: each test uses its own, or reads before acting. */
   const tokens: string[] = [];
@@ -270,15 +269,11 @@ describe.each(ENGINES)("votes on %s", (provider) => {
       await createUser(database.db, `user${i}`);
       tokens.push((await createToken(database.db, `user${i}`)).token);
     }
-    for (let i = 0; i < LOAD.users; i++) {
-      await createUser(database.db, `stress${i}`);
-      stressTokens.push((await createToken(database.db, `stress${i}`)).token);
-    }
     const all = (
       await database.db.paper.findMany({ select: { id: true }, orderBy: { id: "asc" } })
     ).map((p) => p.id);
     expect(all.length).toBeGreaterThanOrEqual(40);
-    stressPapers = all.slice(0, LOAD.papers);
+    stressPapers = all.slice(0, Math.max(...LOADS.map((load) => load.papers)));
     paperIds = all.slice(20, 40);
     const yoga = createServer({
       db: database.db,
@@ -306,37 +301,46 @@ describe.each(ENGINES)("votes on %s", (provider) => {
       },
     });
 
-  it(`${LOAD.users} users voting and unvoting on ${LOAD.papers} papers, ${LOAD.inFlight} requests in flight: counters equal vote rows`, {
-    timeout: LOAD.timeout,
-  }, async () => {
-    // For every (user, paper): upvote, upvote again, remove, and upvote once more for two pairs
-    // in three. Each pair's steps run in order; the pairs race each other, `inFlight` requests
-    // at a time. The users are this test's own, so each pair adds 1 or 0 to what was there.
-    const expected = new Map((await counters(stressPapers)).map((p) => [p.id, p.localUpvotes]));
-    const chains: ((signal: AbortSignal) => Promise<Gql[]>)[] = [];
-    stressTokens.forEach((token, u) => {
-      stressPapers.forEach((id, p) => {
-        const endsUp = (u + p) % 3 !== 0;
-        if (endsUp) expected.set(id, (expected.get(id) ?? 0) + 1);
-        const steps = [UPVOTE, UPVOTE, REMOVE, ...(endsUp ? [UPVOTE] : [])];
-        chains.push(async (signal) => {
-          const out: Gql[] = [];
-          for (const step of steps) {
-            out.push(await gql(url, step, { id: paperGid(id) }, token, signal));
-          }
-          return out;
+  for (const load of LOADS) {
+    it(`${load.users} users voting and unvoting on ${load.papers} papers, ${load.inFlight} requests in flight: counters equal vote rows`, {
+      timeout: load.timeout,
+      tags: load.tags,
+    }, async () => {
+      // For every (user, paper): upvote, upvote again, remove, and upvote once more for two pairs
+      // in three. Each pair's steps run in order; the pairs race each other, `inFlight` requests
+      // at a time. The users are this test's own, so each pair adds 1 or 0 to what was there.
+      const papers = stressPapers.slice(0, load.papers);
+      const tokens: string[] = [];
+      for (let i = 0; i < load.users; i++) {
+        await createUser(database.db, `${load.name}${i}`);
+        tokens.push((await createToken(database.db, `${load.name}${i}`)).token);
+      }
+      const expected = new Map((await counters(papers)).map((p) => [p.id, p.localUpvotes]));
+      const chains: ((signal: AbortSignal) => Promise<Gql[]>)[] = [];
+      tokens.forEach((token, u) => {
+        papers.forEach((id, p) => {
+          const endsUp = (u + p) % 3 !== 0;
+          if (endsUp) expected.set(id, (expected.get(id) ?? 0) + 1);
+          const steps = [UPVOTE, UPVOTE, REMOVE, ...(endsUp ? [UPVOTE] : [])];
+          chains.push(async (signal) => {
+            const out: Gql[] = [];
+            for (const step of steps) {
+              out.push(await gql(url, step, { id: paperGid(id) }, token, signal));
+            }
+            return out;
+          });
         });
       });
+      const results = await pool(chains, load.inFlight);
+      const errors = results.flat().filter((r) => r.errors);
+      expect(errors).toEqual([]);
+      for (const paper of await counters(papers)) {
+        expect(paper.localUpvotes, `paper ${paper.id}`).toBe(paper._count.votes);
+        expect(paper.localUpvotes, `paper ${paper.id}`).toBe(expected.get(paper.id));
+        expect(paper.upvotes).toBe(paper.digestUpvotes + paper.localUpvotes);
+      }
     });
-    const results = await pool(chains, LOAD.inFlight);
-    const errors = results.flat().filter((r) => r.errors);
-    expect(errors).toEqual([]);
-    for (const paper of await counters(stressPapers)) {
-      expect(paper.localUpvotes, `paper ${paper.id}`).toBe(paper._count.votes);
-      expect(paper.localUpvotes, `paper ${paper.id}`).toBe(expected.get(paper.id));
-      expect(paper.upvotes).toBe(paper.digestUpvotes + paper.localUpvotes);
-    }
-  });
+  }
 
   it("double submits change the count once, and say so", async () => {
     const id = paperIds[0] as number;
@@ -390,7 +394,7 @@ describe.each(ENGINES)("votes on %s", (provider) => {
   it("stores no token in a readable form", async () => {
     const rows = await database.db.apiToken.findMany();
     const dump = JSON.stringify(rows);
-    for (const token of [...tokens, ...stressTokens]) {
+    for (const token of tokens) {
       expect(dump).not.toContain(token);
       expect(dump).not.toContain(token.slice(12));
     }
@@ -656,7 +660,7 @@ async function stopAll(children: ChildProcess[], exits: Promise<unknown>[]) {
   await Promise.all(exits);
 }
 
-describe("two server processes on one SQLite file", () => {
+describe("two server processes on one SQLite file", { tags: ["stress"] }, () => {
   it("count every vote exactly: concurrent writers wait, never fail", {
     timeout: PROCESS_TEST_TIMEOUT,
   }, async () => {
@@ -723,6 +727,7 @@ describe("two server processes on one SQLite file", () => {
 
 describe.skipIf(!postgresAvailable || !redisAvailable)(
   "two server processes sharing PostgreSQL and Redis",
+  { tags: ["stress"] },
   () => {
     it("a vote through one process reaches a subscriber of the other", {
       timeout: PROCESS_TEST_TIMEOUT,

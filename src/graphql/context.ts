@@ -2,6 +2,7 @@
 import { authenticate, type Credential, type JwtClaims } from "../auth/tokens.ts";
 import type { Db } from "../db/client.ts";
 import type { Provider } from "../db/target.ts";
+import type { DigestService } from "../mail/confirmations.ts";
 import type { RateLimiter } from "../votes/rate-limit.ts";
 import { createLoaders, type Loaders } from "./loaders.ts";
 import type { PubSub } from "./pubsub.ts";
@@ -16,6 +17,10 @@ export interface Services {
   provider: Provider;
   pubsub: PubSub;
   rateLimiter: RateLimiter;
+  /** Digest subscriptions' mail and limits; none when the server sends no mail. */
+  digests?: DigestService;
+  /** Reverse proxies whose X-Forwarded-For is believed (the per-client limits' keys). */
+  trustProxyHops?: number;
 }
 
 export interface Context extends Services {

@@ -16,7 +16,7 @@ export const ERROR_CODES = {
     "the operation needs a valid `Authorization: Bearer <token>`; `extensions.reason` says what is wrong with the one given",
   NOT_FOUND: "the id names nothing",
   RATE_LIMITED:
-    "too many mutations; `extensions.retryAfterSeconds` says when to try again. Each refused mutation is its own field error (its field is null); the response is HTTP 429 only when none of its mutations applied",
+    "too many mutations (votes per user, digest subscription requests per client); `extensions.retryAfterSeconds` says when to try again. Each refused mutation is its own field error (its field is null); the response is HTTP 429 only when none of its mutations applied",
   BAD_USER_INPUT:
     "an argument is invalid (a malformed id, a forged cursor or one of another connection, too many ids...); `extensions.argument` names it (`after`, `ids[2]`, `input.paperId`)",
   QUERY_TOO_COMPLEX:
@@ -37,6 +37,10 @@ export const ERROR_CODES = {
     "a subscription was refused: the client (`extensions.scope` `client`) or the server (`total`) holds as many open subscriptions as allowed (`extensions.limit`), or the WebSocket (`connection`) runs as many operations as allowed; close one, or retry later",
   INTROSPECTION_DISABLED:
     "the operation selects `__schema` or `__type` and this server does not answer introspection (INTROSPECTION=off, the default in production); `extensions.field` names the field. Nothing ran",
+  TOKEN_INVALID:
+    "the link token of a digest subscription (confirmation or unsubscribe) is malformed, unknown, expired or already used: each works once",
+  MAIL_UNAVAILABLE:
+    "this server sends no mail (SMTP_URL, MAIL_FROM and PUBLIC_URL are not configured): digests cannot be subscribed to",
   SERVICE_UNAVAILABLE:
     "a service the server depends on (the database, Redis) is down, too slow or busy; `extensions.dependency` names it. HTTP 503 with `Retry-After`: try again shortly",
 } as const;
@@ -72,8 +76,8 @@ export class NotFoundError extends GraphQLError {
  * their data (see `answerOk`).
  */
 export class RateLimitedError extends GraphQLError {
-  constructor(retryAfterSeconds: number) {
-    super(`too many votes: try again in ${retryAfterSeconds} s`, {
+  constructor(retryAfterSeconds: number, what = "votes") {
+    super(`too many ${what}: try again in ${retryAfterSeconds} s`, {
       extensions: {
         code: "RATE_LIMITED" satisfies ErrorCode,
         retryAfterSeconds,
@@ -85,6 +89,24 @@ export class RateLimitedError extends GraphQLError {
   /** Leaves the HTTP status (and header) of the response to the rest of the request. */
   answerOk(): void {
     delete this.extensions.http;
+  }
+}
+
+/** A digest link token that does not work (src/mail/subscriptions.ts). */
+export class TokenInvalidError extends GraphQLError {
+  constructor() {
+    super("the link is malformed, unknown, expired or already used", {
+      extensions: { code: "TOKEN_INVALID" satisfies ErrorCode },
+    });
+  }
+}
+
+/** A digest subscription asked of a server that sends no mail. */
+export class MailUnavailableError extends GraphQLError {
+  constructor() {
+    super("this server sends no mail: digests cannot be subscribed to", {
+      extensions: { code: "MAIL_UNAVAILABLE" satisfies ErrorCode },
+    });
   }
 }
 

@@ -11,6 +11,7 @@ import "./types/day.ts";
 import "./types/period.ts";
 import "./types/stats.ts";
 import "./types/vote.ts";
+import "./types/digest.ts";
 import "./types/subscriptions.ts";
 import "./types/paper-list.ts";
 import "./types/rate-limit.ts";

@@ -229,6 +229,8 @@ export function graphiqlAssets(): Plugin {
       );
     },
     onResponse({ response }) {
+      // Another page of this server (the dashboard) comes with a policy of its own: it keeps it.
+      if (response.headers.has("content-security-policy")) return;
       if (response.headers.get("content-type")?.startsWith("text/html")) {
         response.headers.set("content-security-policy", GRAPHIQL_CSP);
         response.headers.set("x-content-type-options", "nosniff");

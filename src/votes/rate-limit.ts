@@ -36,11 +36,17 @@ export function memoryRateLimiter(limit: number, windowSeconds: number): RateLim
   };
 }
 
-export function redisRateLimiter(redis: Redis, limit: number, windowSeconds: number): RateLimiter {
+export function redisRateLimiter(
+  redis: Redis,
+  limit: number,
+  windowSeconds: number,
+  /** The keys' prefix in Redis (tests give their own). */
+  prefix = "papergraph:rate:",
+): RateLimiter {
   return {
     async hit(key) {
       const window = Math.floor(Date.now() / 1000 / windowSeconds);
-      const redisKey = `papergraph:rate:${key}:${window}`;
+      const redisKey = `${prefix}${key}:${window}`;
       const results = await redisCommand(() =>
         redis
           .multi()

@@ -1,11 +1,18 @@
 /** Says once, before the suites run, which engines they run on and what is skipped. */
+
+import type { TestProject } from "vitest/node";
 import { browserAvailable, CHROMIUM_PATH } from "./browser.ts";
 import { POSTGRES_ADMIN_URL, postgresAvailable, REDIS_URL, redisAvailable } from "./engines.ts";
 
-export default function setup(): void {
+export default function setup(project: TestProject): void {
+  if (project.globalConfig.tagsFilter?.includes("!stress")) {
+    console.warn(
+      "\nSKIPPED: the long proofs tagged `stress` (server processes, frozen databases, plan comparisons, the browser). Run them with `npm run test:stress`; `npm run test:all` (CI) runs everything.\n",
+    );
+  }
   if (!browserAvailable) {
     console.warn(
-      `\nSKIPPED: the browser suite (GraphiQL in headless Chromium). No Chromium at ${CHROMIUM_PATH} (apt-get install chromium, or set CHROMIUM_PATH; CI sets REQUIRE_BROWSER=1).\n`,
+      `\nSKIPPED: the browser suites (GraphiQL and the dashboard in headless Chromium). No Chromium at ${CHROMIUM_PATH} (apt-get install chromium, or set CHROMIUM_PATH; CI sets REQUIRE_BROWSER=1).\n`,
     );
   }
   if (!redisAvailable) {

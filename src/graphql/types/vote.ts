@@ -109,7 +109,7 @@ export async function requireUser(ctx: Context): Promise<number> {
   );
 }
 
-const Viewer = builder.objectRef<{ userId: number }>("Viewer").implement({
+export const Viewer = builder.objectRef<{ userId: number }>("Viewer").implement({
   description: "The signed-in user and what they did.",
   fields: (t) => ({
     user: t.prismaField({
@@ -235,7 +235,7 @@ async function vote(ctx: Context, paperGlobalId: string | number, up: boolean) {
 
 builder.mutationType({
   description:
-    "Votes by the signed-in user (`Authorization: Bearer <token>`), rate-limited per user.",
+    "Votes by the signed-in user (`Authorization: Bearer <token>`), rate-limited per user; email digest subscriptions (anyone; listed in `viewer` for a signed-in user).",
 });
 builder.mutationFields((t) => ({
   // Nullable, so that a refused mutation nulls its own field and not the others' data.
