@@ -89,9 +89,8 @@ async function main(): Promise<void> {
       log.warn({ err: (error as Error).message }, "a confirmation mail could not be sent"),
   };
   const metrics = createMetrics({ token: config.metrics.token });
-  const dataVersion = config.responseCache
-    ? openDataVersion(database.target, directOf(database.db))
-    : undefined;
+  // The response cache's keys and the feeds' ETags.
+  const dataVersion = openDataVersion(database.target, directOf(database.db));
   // OpenTelemetry's packages are loaded only when an endpoint is configured.
   const tracing = config.tracing ? await openTracing(config.tracing) : undefined;
   if (tracing) log.info({ endpoint: config.tracing?.endpoint }, "tracing operations over OTLP");
@@ -111,7 +110,8 @@ async function main(): Promise<void> {
     statementTimeoutMs:
       config.database.provider === "postgresql" ? config.statementTimeoutMs : undefined,
     redis: redis?.commands,
-    responseCache: dataVersion ? { version: dataVersion } : undefined,
+    responseCache: config.responseCache ? { version: dataVersion } : undefined,
+    dataVersion,
     compressionMinBytes: config.compressionMinBytes,
     httpCacheMaxAge: config.httpCacheMaxAge,
     trustedDocuments: config.trustedDocuments,
@@ -189,7 +189,7 @@ async function main(): Promise<void> {
       await events.close();
       await redis?.close();
       mailer?.close();
-      dataVersion?.close();
+      dataVersion.close();
       await tracing?.shutdown().catch(() => {});
       await database.close();
       log.info("stopped");

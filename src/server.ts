@@ -2,7 +2,8 @@
  * Creates the Yoga server: schema, request limits and query budget, cross-site rules, identity
  * providers' JWTs, persisted operations, the response cache and HTTP caching headers,
  * compression, tracing, health, readiness and metrics, GraphiQL, introspection and the dashboard
- * page (each switchable). The HTTP-layer pieces live in src/http/.
+ * page (each switchable), the RSS and Atom feeds, and the email digests' link pages. The
+ * HTTP-layer pieces live in src/http/.
  */
 import { maxAliasesPlugin } from "@escape.tech/graphql-armor-max-aliases";
 import { maxDirectivesPlugin } from "@escape.tech/graphql-armor-max-directives";
@@ -28,6 +29,7 @@ import { corsPolicy, refuseSimplePosts, varyByOrigin } from "./http/cross-site.t
 import { dashboardPage } from "./http/dashboard.ts";
 import { digestPages } from "./http/digest-pages.ts";
 import { typedError } from "./http/errors.ts";
+import { feeds } from "./http/feeds.ts";
 import { GRAPHIQL_OPTIONS, graphiqlAssets, renderGraphiQLPage } from "./http/graphiql.ts";
 import { DEFAULT_HTTP_CACHE_MAX_AGE, httpCaching } from "./http/http-caching.ts";
 import { disableIntrospection } from "./http/introspection.ts";
@@ -89,6 +91,11 @@ export interface ServerOptions {
    * src/http/response-cache.ts). None unless given.
    */
   responseCache?: { version: DataVersion };
+  /**
+   * The data version the feeds' ETags are made of (src/http/feeds.ts), so that a poll of an
+   * unchanged feed is a 304 without SQL; without it, each feed document is made and hashed.
+   */
+  dataVersion?: DataVersion;
   /** Bounds on graphql-sse's single-connection streams (src/http/sse-streams.ts). */
   streamLimits?: StreamLimits;
   /** JSON answers at least this large are compressed (src/http/compression.ts); 1,024 bytes. */
@@ -136,6 +143,7 @@ export function createServer({
   statementTimeoutMs,
   redis,
   responseCache,
+  dataVersion = responseCache?.version,
   streamLimits,
   compressionMinBytes = DEFAULT_COMPRESSION_MIN_BYTES,
   httpCacheMaxAge = DEFAULT_HTTP_CACHE_MAX_AGE,
@@ -200,6 +208,8 @@ export function createServer({
       ...(serveMetrics ? [metricsEndpoint(metrics)] : []),
       // Before the refusal of form posts: RFC 8058's one-click unsubscribe is one.
       digestPages(db),
+      // Before the GraphQL endpoint's rules: the feeds answer their own paths, GET and HEAD only.
+      feeds({ db, provider, version: dataVersion, maxAgeSeconds: httpCacheMaxAge, log }),
       refuseSimplePosts(),
       bodySizeLimit(REQUEST_LIMITS.bodyBytes),
       ...(corsOrigins ? [varyByOrigin()] : []),

@@ -4,7 +4,7 @@
  *
  * The encoding itself is @whatwg-node/server's `useContentEncoding` (the server adapter Yoga is
  * built on), given only the answers it may safely encode; this module decides which:
- * - **Only JSON of a known, large enough size.** Yoga answers a single result with a body whose
+ * - **Only JSON (and feeds) of a known, large enough size.** Yoga answers a single result with a body whose
  *   Content-Length it knows. Event streams (`text/event-stream`, subscriptions) and multipart
  *   answers (`@defer`) are never encoded: a compressor holds bytes back until it has enough,
  *   which would delay live events. Small answers are not worth the CPU (the headers outweigh
@@ -67,8 +67,13 @@ function tunedBrotli<T extends FetchAPI>(fetchAPI: T): T | undefined {
   return { ...fetchAPI, CompressionStream };
 }
 
-/** Media types that are encoded: a GraphQL answer in one piece. */
-const ENCODED_TYPES = new Set(["application/json", "application/graphql-response+json"]);
+/** Media types that are encoded: a GraphQL answer in one piece, a feed (src/http/feeds.ts). */
+const ENCODED_TYPES = new Set([
+  "application/json",
+  "application/graphql-response+json",
+  "application/rss+xml",
+  "application/atom+xml",
+]);
 
 /**
  * The encoding to use for a request's `Accept-Encoding`, or undefined: the highest `q` among

@@ -10,8 +10,11 @@ import type { ErrorCode } from "../graphql/errors.ts";
 /** A refusal before GraphQL runs: `{ errors: [{ message, extensions: { code, ... } }] }`. */
 export function refusal(
   status: number,
-  /** One of this API's codes, or Yoga's own `BAD_REQUEST` for a malformed request. */
-  code: ErrorCode | "BAD_REQUEST",
+  /**
+   * One of this API's codes, Yoga's own `BAD_REQUEST` for a malformed request, or
+   * `INTERNAL_SERVER_ERROR` for a failure of the server (details logged, never sent).
+   */
+  code: ErrorCode | "BAD_REQUEST" | "INTERNAL_SERVER_ERROR",
   message: string,
   extensions: Record<string, unknown> = {},
   headers: Record<string, string> = {},
