@@ -7,8 +7,9 @@
  * dependencies: loading graphql, graphql-yoga, Pothos and their few hundred files one by one was
  * most of what was left of a start (bench/startup.ts measures it). Left outside, loaded from
  * node_modules (EXTERNAL): native code and what is loaded only by some configurations or on
- * first use (better-sqlite3, pg, ioredis, jsonwebtoken), Prisma's runtime and adapters (their
- * query compiler is a WebAssembly module, imported when the first query runs), pino (whose
+ * first use (better-sqlite3, pg, ioredis, jsonwebtoken, graphile-worker: the job runner on
+ * PostgreSQL), Prisma's runtime and adapters (their query compiler is a WebAssembly module,
+ * imported when the first query runs), pino (whose
  * transports load files of its own package), OpenTelemetry's SDK and envelop's plugin
  * (imported only when OTEL_EXPORTER_OTLP_ENDPOINT is set: src/http/tracing.ts; its API package
  * stays bundled, prom-client uses it), and GraphiQL's 9 MB bundle (@graphql-yoga/render-graphiql,
@@ -44,6 +45,7 @@ export const EXTERNAL = [
   "jsonwebtoken",
   "@prisma/*",
   "pino",
+  "graphile-worker",
   "@envelop/opentelemetry",
   "@opentelemetry/sdk-trace-base",
   "@opentelemetry/exporter-trace-otlp-http",

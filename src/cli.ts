@@ -1,9 +1,10 @@
 /**
  * The papergraph command line: `papergraph <command>`, run as `npx papergraph` or `npm run cli --`.
- * Exit codes: 0 success, 1 a digest failed or the command failed, 2 wrong usage.
+ * Exit codes: 0 success, 1 a digest or a fetched day failed or the command failed, 2 wrong usage.
  */
 import { statSync } from "node:fs";
 import { type ParseArgsConfig, parseArgs } from "node:util";
+import pino from "pino";
 import {
   AuthError,
   createToken,
@@ -17,11 +18,22 @@ import { connect, type Db, ensureMigrated, upgradeDatabase } from "./db/client.t
 import { createDatabaseIfMissing, pendingPostgres } from "./db/migrate.ts";
 import { openSqlClient } from "./db/sql.ts";
 import { redact } from "./db/target.ts";
+import { formatFetchReport } from "./fetch/report.ts";
+import {
+  addDays,
+  daysBetween,
+  fetchDays,
+  MAX_FETCH_DAYS,
+  recentDays,
+  utcDay,
+} from "./fetch/run.ts";
 import { dayProblem } from "./ingest/normalize.ts";
 import { progressBar } from "./ingest/progress.ts";
 import { formatReport } from "./ingest/report.ts";
 import { type InputFile, ingest, listDigestFiles } from "./ingest/run.ts";
 import { LIMITS } from "./ingest/types.ts";
+import { JOBS } from "./jobs/registry.ts";
+import { startJobs } from "./jobs/runner.ts";
 import { formatDigestReport, parsePeriod, sendDigests } from "./mail/outbox.ts";
 import { openMailer } from "./mail/transport.ts";
 
@@ -40,6 +52,17 @@ const MIGRATE_USAGE = `papergraph migrate [--status]
   apply pending database migrations (needed for PostgreSQL; the embedded SQLite default
   migrates itself); creates a PostgreSQL database that does not exist yet
   --status              list pending migrations, exit 1 if any`;
+const FETCH_USAGE = `papergraph fetch [--date D | --since D [--until D]] [--json]
+  get days from the Daily Papers API (FETCH_BASE_URL) and load them as \`ingest\` does;
+  without dates: today (UTC) and the FETCH_REFETCH_DAYS days before it. A day the server
+  says is unchanged since the last fetch (304) is not loaded again. Exit 1 if any day failed.
+  --date YYYY-MM-DD     one day
+  --since YYYY-MM-DD    every day from this one to --until (default: today), at most ${MAX_FETCH_DAYS}
+  --json                print the report as JSON`;
+const WORKER_USAGE = `papergraph worker
+  run the scheduled jobs (FETCH_SCHEDULE...) in this process until SIGINT or SIGTERM, as a
+  server with the same settings would (on PostgreSQL, any number of workers and servers run
+  each scheduled instant once)`;
 const USER_CREATE_USAGE = "papergraph user create <handle> [--name NAME]";
 const TOKEN_CREATE_USAGE = `papergraph token create <handle> [--name NAME] [--expires-days N]
   prints a new API token once (only its hash is stored); N: 1 to ${MAX_EXPIRES_DAYS} days,
@@ -61,6 +84,8 @@ const USAGE = `papergraph <command> (papergraph <command> --help for its usage)
 
 ${INGEST_USAGE}
 ${MIGRATE_USAGE}
+${FETCH_USAGE}
+${WORKER_USAGE}
 ${USER_CREATE_USAGE}
 ${TOKEN_CREATE_USAGE}
 ${TOKEN_LIST_USAGE}
@@ -68,7 +93,9 @@ ${TOKEN_REVOKE_USAGE}
 ${DIGEST_SEND_USAGE}
 
 environment:
-  DATABASE_URL   file:./data/papergraph.db (default, SQLite) or postgresql://user@host:5432/db`;
+  DATABASE_URL   file:./data/papergraph.db (default, SQLite) or postgresql://user@host:5432/db
+  FETCH_BASE_URL, FETCH_REFETCH_DAYS, FETCH_CONCURRENCY, FETCH_TIMEOUT_MS, FETCH_SCHEDULE
+                 the fetch from the Daily Papers API (README: "Fetch from the Daily Papers API")`;
 
 /** Wrong usage: exit code 2, the message and the usage of the command concerned. */
 class UsageError extends Error {
@@ -130,6 +157,16 @@ function parseCommand<O extends Options>(
   return parsed;
 }
 
+/** A `YYYY-MM-DD` option's value (undefined when not given): a usage error unless the day exists. */
+function dayOption(name: string, value: string | undefined, usage: string): string | undefined {
+  if (value === undefined) return undefined;
+  const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  if (!day) throw new UsageError(`${name} must be YYYY-MM-DD, not "${value}"`, usage);
+  const problem = dayProblem({ year: Number(day[1]), month: Number(day[2]), day: Number(day[3]) });
+  if (problem) throw new UsageError(`${name} ${value} does not exist: ${problem}`, usage);
+  return value;
+}
+
 /**
  * Standard input, read up to the digest size limit: a larger input is refused as soon as the
  * limit is passed, without reading the rest.
@@ -176,20 +213,7 @@ async function ingestCommand(args: string[]): Promise<number> {
   if (values.list !== undefined && (values.list.trim() === "" || as === "day")) {
     throw new UsageError("--list needs a name, and cannot go with --as day", INGEST_USAGE);
   }
-  if (values.date !== undefined) {
-    const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(values.date);
-    if (!day) {
-      throw new UsageError(`--date must be YYYY-MM-DD, not "${values.date}"`, INGEST_USAGE);
-    }
-    const problem = dayProblem({
-      year: Number(day[1]),
-      month: Number(day[2]),
-      day: Number(day[3]),
-    });
-    if (problem) {
-      throw new UsageError(`--date ${values.date} does not exist: ${problem}`, INGEST_USAGE);
-    }
-  }
+  dayOption("--date", values.date, INGEST_USAGE);
 
   const inputs: InputFile[] = [];
   const unreadable: string[] = [];
@@ -235,6 +259,92 @@ async function ingestCommand(args: string[]): Promise<number> {
   } finally {
     await sql.close();
   }
+}
+
+/** The days `papergraph fetch` was asked for, oldest first (today: UTC). */
+function fetchDaysAsked(values: { date?: string; since?: string; until?: string }): string[] {
+  const date = dayOption("--date", values.date, FETCH_USAGE);
+  const since = dayOption("--since", values.since, FETCH_USAGE);
+  const until = dayOption("--until", values.until, FETCH_USAGE);
+  const today = utcDay(new Date());
+  if (date !== undefined && (since !== undefined || until !== undefined)) {
+    throw new UsageError("--date names one day: it cannot go with --since or --until", FETCH_USAGE);
+  }
+  if (until !== undefined && since === undefined) {
+    throw new UsageError("--until needs --since", FETCH_USAGE);
+  }
+  const last = date ?? until ?? today;
+  if (last > today) {
+    throw new UsageError(`${last} is after today (${today}, UTC): no digest yet`, FETCH_USAGE);
+  }
+  if (date !== undefined) return [date];
+  if (since === undefined) return recentDays(today, loadConfig().fetch.refetchDays);
+  if (since > last) throw new UsageError(`--since ${since} is after ${last}`, FETCH_USAGE);
+  if (addDays(since, MAX_FETCH_DAYS - 1) < last) {
+    throw new UsageError(
+      `--since ${since} to ${last} is more than ${MAX_FETCH_DAYS} days: fetch it in parts`,
+      FETCH_USAGE,
+    );
+  }
+  return daysBetween(since, last);
+}
+
+async function fetchCommand(args: string[]): Promise<number> {
+  const { values } = parseCommand(
+    "fetch",
+    FETCH_USAGE,
+    args,
+    {
+      date: { type: "string" },
+      since: { type: "string" },
+      until: { type: "string" },
+      json: { type: "boolean", default: false },
+    },
+    { min: 0, max: 0, names: "" },
+  );
+  const days = fetchDaysAsked(values);
+  const config = loadConfig();
+  await ensureMigrated(config.database);
+  const sql = openSqlClient(config.database);
+  // Ctrl-C: requests in flight are cancelled; what was loaded stays, whole.
+  const controller = new AbortController();
+  const interrupt = () => controller.abort(new Error("interrupted"));
+  process.once("SIGINT", interrupt);
+  process.once("SIGTERM", interrupt);
+  try {
+    const report = await fetchDays(sql, days, { ...config.fetch, signal: controller.signal });
+    console.log(values.json ? JSON.stringify(report, null, 2) : formatFetchReport(report));
+    return report.failed > 0 ? 1 : 0;
+  } finally {
+    process.off("SIGINT", interrupt);
+    process.off("SIGTERM", interrupt);
+    await sql.close();
+  }
+}
+
+async function workerCommand(args: string[]): Promise<number> {
+  parseCommand("worker", WORKER_USAGE, args, {}, { min: 0, max: 0, names: "" });
+  const config = loadConfig();
+  const variables = JOBS.map((job) => job.scheduleVariable).join(", ");
+  if (Object.keys(config.schedules).length === 0) {
+    console.error(`papergraph: no job has a schedule: set ${variables}`);
+    return 1;
+  }
+  await ensureMigrated(config.database);
+  const log = pino({ level: config.logLevel }, pino.destination(2));
+  // Listened for before the runner starts: a signal during its start must not kill it half-way.
+  const stopped = new Promise<string>((resolve) => {
+    process.once("SIGINT", () => resolve("SIGINT"));
+    process.once("SIGTERM", () => resolve("SIGTERM"));
+  });
+  const runner = await startJobs(config, log);
+  const jobs = runner?.jobs.map((job) => `${job.name} (${job.schedule} UTC)`).join(", ");
+  console.log(`papergraph worker is running ${jobs} through ${runner?.kind}`);
+  const signal = await stopped;
+  log.info({ signal }, "stopping the worker");
+  await runner?.stop();
+  log.info("stopped");
+  return 0;
 }
 
 async function withDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
@@ -468,6 +578,10 @@ async function main(argv: string[]): Promise<number> {
         return await ingestCommand(rest);
       case "migrate":
         return await migrateCommand(rest);
+      case "fetch":
+        return await fetchCommand(rest);
+      case "worker":
+        return await workerCommand(rest);
       case "user":
         return await userCommand(rest);
       case "token":

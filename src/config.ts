@@ -1,6 +1,7 @@
 /** Configuration from the environment, validated once, with a clear message for each wrong value. */
 import { type DatabaseTarget, DEFAULT_DATABASE_URL, parseDatabaseUrl } from "./db/target.ts";
 import { readTrustedDocuments } from "./http/trusted-documents.ts";
+import { JOBS, scheduleProblem } from "./jobs/registry.ts";
 import { checkEmail } from "./mail/address.ts";
 import type { MailSettings } from "./mail/transport.ts";
 
@@ -105,6 +106,18 @@ export interface Config {
    * three or none; none: subscribeToDigest answers MAIL_UNAVAILABLE and `digest send` refuses.
    */
   mail: MailSettings | undefined;
+  /**
+   * The fetch from the Daily Papers API (src/fetch/): FETCH_BASE_URL (default
+   * https://huggingface.co), FETCH_REFETCH_DAYS (days before today a scheduled run fetches again,
+   * default 3, at most 30), FETCH_CONCURRENCY (requests at a time, default 2, at most 8) and
+   * FETCH_TIMEOUT_MS (per request, default 30,000).
+   */
+  fetch: { baseUrl: string; refetchDays: number; concurrency: number; timeoutMs: number };
+  /**
+   * The schedule of each job of src/jobs/registry.ts that has one (FETCH_SCHEDULE...): five cron
+   * fields, in UTC. A job without one never runs by itself.
+   */
+  schedules: Record<string, string>;
 }
 
 /** MAIL_FROM's forms: `address` or `Name <address>`, the name without quotes or brackets. */
@@ -141,6 +154,13 @@ function mailSettings(env: NodeJS.ProcessEnv, problems: string[]): MailSettings 
   }
   return { smtpUrl, from: from.trim(), publicUrl };
 }
+
+/** The public Daily Papers API. */
+export const DEFAULT_FETCH_BASE_URL = "https://huggingface.co";
+
+/** Bounds of the fetch's settings: a scheduled run fetches at most a month again, politely. */
+const MAX_REFETCH_DAYS = 30;
+const MAX_FETCH_CONCURRENCY = 8;
 
 const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
 
@@ -305,6 +325,36 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       problems.push(`OTEL_EXPORTER_OTLP_ENDPOINT "${otlpEndpoint}" is not an http(s) URL`);
     }
   }
+  const fetchBaseUrl = env.FETCH_BASE_URL || DEFAULT_FETCH_BASE_URL;
+  let validBase = false;
+  try {
+    validBase = ["http:", "https:"].includes(new URL(fetchBaseUrl).protocol);
+  } catch {}
+  if (!validBase) problems.push(`FETCH_BASE_URL "${fetchBaseUrl}" is not an http(s) URL`);
+  const fetch = {
+    baseUrl: fetchBaseUrl,
+    refetchDays: wholeNumber(env, "FETCH_REFETCH_DAYS", 3, 0, problems),
+    concurrency: wholeNumber(env, "FETCH_CONCURRENCY", 2, 1, problems),
+    timeoutMs: wholeNumber(env, "FETCH_TIMEOUT_MS", 30_000, 100, problems),
+  };
+  if (fetch.refetchDays > MAX_REFETCH_DAYS) {
+    problems.push(
+      `FETCH_REFETCH_DAYS "${env.FETCH_REFETCH_DAYS}" is more than ${MAX_REFETCH_DAYS}`,
+    );
+  }
+  if (fetch.concurrency > MAX_FETCH_CONCURRENCY) {
+    problems.push(
+      `FETCH_CONCURRENCY "${env.FETCH_CONCURRENCY}" is more than ${MAX_FETCH_CONCURRENCY}`,
+    );
+  }
+  const schedules: Record<string, string> = {};
+  for (const job of JOBS) {
+    const schedule = env[job.scheduleVariable]?.trim();
+    if (!schedule) continue;
+    const problem = scheduleProblem(schedule);
+    if (problem) problems.push(`${job.scheduleVariable} "${schedule}": ${problem}`);
+    schedules[job.name] = schedule;
+  }
   const mail = mailSettings(env, problems);
   if (problems.length > 0 || !database) {
     throw new ConfigError(`invalid configuration:\n  ${problems.join("\n  ")}`);
@@ -334,6 +384,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       : undefined,
     graphiql,
     introspection,
+    fetch,
+    schedules,
     dashboard,
     mail,
   };

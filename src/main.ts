@@ -2,9 +2,11 @@
  * `npm start` (compiled: dist/main.js, see build.mjs and src/start.mjs): serves the GraphQL API. On
  * the embedded default it creates and migrates the SQLite database and, when it is empty, loads the
  * bundled sample digests. Logs are JSON lines (pino) on standard error; standard output gets one
- * line with the URL (and the dashboard's). With METRICS_PORT, /metrics is served on that port alone. GraphQL over
- * WebSocket shares the API's port (src/http/websocket.ts). SIGINT/SIGTERM: stop accepting, close
- * the WebSockets, finish what is in flight (up to 10 s), close the database, exit.
+ * line with the URL (and the dashboard's). With METRICS_PORT, /metrics is served on that port
+ * alone. GraphQL over WebSocket shares the API's port (src/http/websocket.ts). With FETCH_SCHEDULE
+ * (and any other schedule of src/jobs/registry.ts) it runs the scheduled jobs too
+ * (src/jobs/runner.ts). SIGINT/SIGTERM: stop accepting, stop the job runner (runs in progress are
+ * cancelled), close the WebSockets, finish what is in flight (up to 10 s), close the database, exit.
  */
 import { createServer as createHttpServer, type ServerResponse } from "node:http";
 import pino from "pino";
@@ -18,6 +20,7 @@ import { addressKey, clientAddress, memoryQueryBudget, redisQueryBudget } from "
 import { createMetrics, metricsListener } from "./http/metrics.ts";
 import { openTracing } from "./http/tracing.ts";
 import { serveWebSocket } from "./http/websocket.ts";
+import { startJobs } from "./jobs/runner.ts";
 import { CONFIRMATION_LIMITS, type DigestService } from "./mail/confirmations.ts";
 import { openMailer } from "./mail/transport.ts";
 import { SAMPLE_DIR } from "./paths.ts";
@@ -158,6 +161,7 @@ async function main(): Promise<void> {
       "metrics listening",
     );
   }
+  const jobs = await startJobs(config, log);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -166,6 +170,7 @@ async function main(): Promise<void> {
     const force = setTimeout(() => http.closeAllConnections(), SHUTDOWN_GRACE_MS);
     metricsHttp?.close();
     metricsHttp?.closeAllConnections();
+    const jobsStopped = jobs?.stop().catch((error) => log.error({ err: error }, "job runner"));
     // Open sockets would keep the server from closing: each is closed (its subscriptions end).
     const socketsClosed = websocket.close();
     // So would open event streams: their connections are closed (their subscriptions end; a
@@ -180,6 +185,7 @@ async function main(): Promise<void> {
         });
       }
       clearTimeout(force);
+      await jobsStopped;
       await events.close();
       await redis?.close();
       mailer?.close();
