@@ -24,10 +24,15 @@ export interface Totals {
   upvotes: number;
 }
 
-/** The voted papers listed in [$1, $2]: one row per listing. */
+/**
+ * The voted papers listed in [$1, $2]: one row per listing. Read from the voted papers (the
+ * partial index) outwards: `CROSS JOIN` keeps SQLite, which has no statistics, from walking every
+ * listing of the range to look each paper up (PostgreSQL plans it as an inner join either way).
+ */
 const VOTED_LISTINGS = `SELECT d."date", p."id" AS "paperId", p."localUpvotes" AS "upvotes"
-  FROM "Paper" p JOIN "DayEntry" e ON e."paperId" = p."id" JOIN "Day" d ON d."id" = e."dayId"
-  WHERE p."localUpvotes" > 0 AND d."date" >= $1 AND d."date" <= $2`;
+  FROM "Paper" p CROSS JOIN "DayEntry" e CROSS JOIN "Day" d
+  WHERE p."localUpvotes" > 0 AND e."paperId" = p."id" AND d."id" = e."dayId"
+    AND d."date" >= $1 AND d."date" <= $2`;
 
 /**
  * A statement written with numbered parameters (`$n`, each usable several times) in the engine's
