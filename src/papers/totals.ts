@@ -135,8 +135,9 @@ export interface AuthorTotals extends Totals {
  * The `limit` authors with the most distinct papers listed in [from, to] (visible authors; a
  * paper counts once per author), then the most upvotes, then by name. The authors' sums come
  * from `AuthorDayTotal`, plus the local votes of the voted papers listed in the range (each paper
- * once, to each of its visible authors once). Only the authors ranked within `limit` (ties
- * included) are joined to their names.
+ * once, to each of its visible authors once; `CROSS JOIN` again keeps SQLite from scanning every
+ * author link). Only the authors ranked within `limit` (ties included: those whose papers and
+ * upvotes reach the `limit`-th's) are joined to their names: a top-k sort, not a sort of all.
  */
 export async function topAuthorTotals(
   db: Db,
@@ -159,19 +160,20 @@ export async function topAuthorTotals(
            UNION ALL
            SELECT pa."authorId", 0, v."upvotes"
            FROM (SELECT DISTINCT "paperId", "upvotes" FROM (${VOTED_LISTINGS}) l) v
-           JOIN "PaperAuthor" pa ON pa."paperId" = v."paperId" AND pa."hidden" = false
+           CROSS JOIN "PaperAuthor" pa
+           WHERE pa."paperId" = v."paperId" AND pa."hidden" = false
              AND NOT EXISTS (SELECT 1 FROM "PaperAuthor" q WHERE q."paperId" = pa."paperId"
                AND q."authorId" = pa."authorId" AND q."hidden" = false
                AND q."position" < pa."position")) t
          GROUP BY "authorId"),
-       "ranked" AS (
-         SELECT "authorId", "papers", "upvotes",
-           rank() OVER (ORDER BY "papers" DESC, "upvotes" DESC) AS "place"
-         FROM "sums")
-       SELECT r."authorId", r."papers", r."upvotes" FROM "ranked" r
-       JOIN "Author" a ON a."id" = r."authorId"
-       WHERE r."place" <= $3
-       ORDER BY r."papers" DESC, r."upvotes" DESC, a."name" ASC LIMIT $3`,
+       "last" AS (
+         SELECT "papers", "upvotes" FROM "sums"
+         ORDER BY "papers" DESC, "upvotes" DESC LIMIT 1 OFFSET $3 - 1)
+       SELECT s."authorId", s."papers", s."upvotes" FROM "sums" s
+       JOIN "Author" a ON a."id" = s."authorId"
+       WHERE NOT EXISTS (SELECT 1 FROM "last")
+         OR (s."papers", s."upvotes") >= (SELECT "papers", "upvotes" FROM "last")
+       ORDER BY s."papers" DESC, s."upvotes" DESC, a."name" ASC LIMIT $3`,
       [from, to, limit],
     ),
   );
