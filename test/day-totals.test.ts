@@ -11,6 +11,7 @@ import { RECOUNT } from "../src/db/day-totals.ts";
 import { type Bucket, bucketsBetween } from "../src/papers/periods.ts";
 import { bucketTotals, topAuthorTotals } from "../src/papers/totals.ts";
 import { setVote } from "../src/votes/votes.ts";
+import { post, serverFor } from "./support/api.ts";
 import { createTestDatabase, ENGINES, type TestDatabase } from "./support/engines.ts";
 import { type ApiItem, fixtureItems, ingestBytes } from "./support/ingest.ts";
 
@@ -39,8 +40,9 @@ const json = (list: ApiItem[]) => JSON.stringify(list);
 
 describe.each(ENGINES)("dashboard totals on %s", (provider) => {
   let database: TestDatabase;
+  const statements: string[] = [];
   beforeEach(async () => {
-    database = await createTestDatabase(provider);
+    database = await createTestDatabase(provider, { onQuery: (sql) => statements.push(sql) });
   }, TIMEOUT);
   afterEach(async () => {
     await database?.destroy();
@@ -251,6 +253,33 @@ describe.each(ENGINES)("dashboard totals on %s", (provider) => {
         ]);
       }
       await expectAll();
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "answer the dashboard in the same few statements for a short and a long top list",
+    async () => {
+      await run({
+        "2024-10-24.json": json(items(0, 20)),
+        "2024-10-25.json": json(items(10, 19, 3)),
+      });
+      const server = serverFor(database);
+      const count = async (first: number) => {
+        statements.length = 0;
+        const result = await post<{ topAuthors: unknown[] }>(server, {
+          query: `query($first: Int!) { timeSeries(from: "2024-10-01", to: "2024-10-31", bucket: WEEK) { bucket papers upvotes } topAuthors(from: "2024-10-20", to: "2024-10-26", first: $first) { author { name } papers upvotes } }`,
+          variables: { first },
+        });
+        expect(result.errors).toBeUndefined();
+        expect(result.data?.topAuthors).toHaveLength(first);
+        return statements.length;
+      };
+      const short = await count(2);
+      expect(await count(40)).toBe(short);
+      // The series, the top list and the authors' names.
+      expect(short).toBeGreaterThanOrEqual(2);
+      expect(short).toBeLessThanOrEqual(3);
     },
     TIMEOUT,
   );
