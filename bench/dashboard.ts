@@ -42,6 +42,7 @@ const corpus = resolve(`bench/out/digests-${DAYS}x${PAPERS}`);
 const DIR = resolve("bench/out/dashboard");
 
 const OPERATIONS = {
+  "the floor: { __typename } (HTTP, Yoga, no statement)": `query { __typename }`,
   "dashboard (bench/api.ts: a year by month + a quarter's top 10 authors)": `query { timeSeries(from: "2023-01-01", to: "2023-12-31", bucket: MONTH) { bucket papers upvotes } topAuthors(from: "2023-01-01", to: "2023-03-31", first: 10) { author { name } papers } }`,
   "timeSeries, a year by DAY": `query { timeSeries(from: "2023-01-01", to: "2023-12-31", bucket: DAY) { bucket papers upvotes } }`,
   "timeSeries, 1,000 days by WEEK": `query { timeSeries(from: "2022-01-01", to: "2024-09-26", bucket: WEEK) { bucket papers upvotes } }`,
@@ -178,13 +179,21 @@ async function run(provider: Provider): Promise<string[]> {
       ];
       if (answers[0] !== answers[1]) throw new Error(`${name}: the answers differ (${answers})`);
       const times: [number[], number[]] = [[], []];
+      const failed: [number, number] = [0, 0];
+      const timed = async (side: 0 | 1, url: string) => {
+        try {
+          times[side].push((await post(url, query)).ms);
+        } catch {
+          failed[side] += 1; // e.g. the server's statement timeout: counted, not timed
+        }
+      };
       for (let i = 0; i < Number(values.rounds); i++) {
-        times[0].push((await post(oldUrl, query)).ms);
-        times[1].push((await post(newUrl, query)).ms);
+        await timed(0, oldUrl);
+        await timed(1, newUrl);
       }
       const [b, a] = times.map((t) => t.sort((x, y) => x - y));
       const at = (t: number[], q: number) => t[Math.floor(t.length * q)] as number;
-      const row = `| ${provider} | ${name} | ${at(b as number[], 0.5).toFixed(1)} ms | ${at(a as number[], 0.5).toFixed(1)} ms | ${at(b as number[], 0.9).toFixed(1)} ms | ${at(a as number[], 0.9).toFixed(1)} ms | ${(at(b as number[], 0.5) / at(a as number[], 0.5)).toFixed(1)}x | ${answers[0]} |`;
+      const row = `| ${provider} | ${name} | ${at(b as number[], 0.5).toFixed(1)} ms | ${at(a as number[], 0.5).toFixed(1)} ms | ${at(b as number[], 0.9).toFixed(1)} ms | ${at(a as number[], 0.9).toFixed(1)} ms | ${(at(b as number[], 0.5) / at(a as number[], 0.5)).toFixed(1)}x | ${failed[0]}, ${failed[1]} | ${answers[0]} |`;
       console.log(row);
       rows.push(row);
     }
@@ -209,6 +218,6 @@ for (const engine of values.engines.split(",") as Provider[]) {
   rows.push(...(await run(engine)));
 }
 console.log(
-  "\n| engine | operation, alone | before p50 | after p50 | before p90 | after p90 | p50 before/after | answer |\n|---|---|---|---|---|---|---|---|",
+  "\n| engine | operation, alone | before p50 | after p50 | before p90 | after p90 | p50 before/after | errors before, after | answer |\n|---|---|---|---|---|---|---|---|---|",
 );
 console.log(rows.join("\n"));
