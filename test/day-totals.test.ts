@@ -3,11 +3,14 @@
  * on two days, a re-ingest with changed counts and authors, an older digest, hidden and repeated
  * authors), after votes and unvotes, and with votes cast while an ingest runs, the tables equal a
  * recount from the base tables, and the figures read from them (src/papers/totals.ts) equal a
- * brute force over the base rows in TypeScript, for several ranges and every bucket size.
+ * brute force over the base rows in TypeScript, for several ranges and every bucket size; their
+ * migration fills them in a database that held digests before it; and the dashboard's statement
+ * count does not grow with its top list.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createUser } from "../src/auth/tokens.ts";
 import { RECOUNT } from "../src/db/day-totals.ts";
+import { migrate } from "../src/db/migrate.ts";
 import { type Bucket, bucketsBetween } from "../src/papers/periods.ts";
 import { bucketTotals, topAuthorTotals } from "../src/papers/totals.ts";
 import { setVote } from "../src/votes/votes.ts";
@@ -37,6 +40,9 @@ function items(start: number, count: number, extraUpvotes = 0): ApiItem[] {
 }
 
 const json = (list: ApiItem[]) => JSON.stringify(list);
+
+/** The migration that created and filled the totals. */
+const MIGRATION = "20261129130000_dashboard_day_totals";
 
 describe.each(ENGINES)("dashboard totals on %s", (provider) => {
   let database: TestDatabase;
@@ -280,6 +286,26 @@ describe.each(ENGINES)("dashboard totals on %s", (provider) => {
       // The series, the top list and the authors' names.
       expect(short).toBeGreaterThanOrEqual(2);
       expect(short).toBeLessThanOrEqual(3);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "are filled by their migration in a database that held digests before it",
+    async () => {
+      await run({
+        "2024-10-24.json": json(items(0, 20)),
+        "2024-10-25.json": json(items(10, 19, 3)),
+        "2024-10-20.json": json(items(2, 6, -1)),
+      });
+      // The database as the previous version left it: no totals, the migration not applied.
+      const { sql } = database;
+      await sql.execute(`DROP INDEX "Paper_voted_idx"`);
+      await sql.execute(`DROP TABLE "AuthorDayTotal"`);
+      await sql.execute(`DROP TABLE "DayTotal"`);
+      await sql.execute(`DELETE FROM "_prisma_migrations" WHERE "migration_name" = ?`, [MIGRATION]);
+      expect(await migrate(database.target)).toEqual([MIGRATION]);
+      await expectAll();
     },
     TIMEOUT,
   );
