@@ -19,6 +19,8 @@
  * - A day's entries are never dropped: papers the new digest lacks are kept, ranked after the
  *   listed ones and flagged `inLatestDigest = false`, and counted in `entriesKept`.
  */
+
+import { refreshDayTotals } from "../db/day-totals.ts";
 import {
   type Columns,
   type ColumnType,
@@ -133,6 +135,10 @@ interface StoredAuthor {
   externalId: string | null;
   status: string | null;
 }
+
+/** The stored ids of the digest papers at these indexes. */
+const idsAt = (paperIds: number[], indexes: Set<number>) =>
+  [...indexes].map((i) => paperIds[i] as number);
 
 const quoted = (columns: readonly string[]) => columns.map((c) => `"${c}"`).join(", ");
 
@@ -533,6 +539,7 @@ export async function writeDigest(
   const { paperIds, matches, touched } = written;
 
   if (apiDay) {
+    await refreshDayTotals(sql, idsAt(paperIds, touched));
     const listed = paperIds.filter((id) => id !== 0).length;
     const notLoaded = papers.length - listed;
     return {
@@ -666,6 +673,8 @@ export async function writeDigest(
     ]);
   }
 
+  await refreshDayTotals(sql, [...idsAt(paperIds, touched), ...entryChanges.map((w) => w.paperId)]);
+
   const changed =
     written.papersNew > 0 || touched.size > 0 || entryChanges.length > 0 || becomesApiDay;
   return {
@@ -711,6 +720,7 @@ export async function writeList(
     [name],
   );
   const { papersNew, touched } = written;
+  await refreshDayTotals(sql, idsAt(written.paperIds, touched));
   let change: WriteChange = stored ? "updated" : "written";
   if (
     stored &&

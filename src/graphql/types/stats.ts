@@ -2,10 +2,16 @@
  * Dashboard aggregates over a range of digest days: a time series in day, week or month buckets,
  * the top authors and the top papers. "Papers" are distinct papers listed in the range (a paper
  * listed on two days of a week counts once for that week); "upvotes" are those papers' upvotes now.
+ * The series and the top authors are read from per-day totals (src/papers/totals.ts).
  */
-import { placeholder } from "../../db/placeholders.ts";
 import { listPapers } from "../../papers/list.ts";
 import { type Bucket, bucketsBetween } from "../../papers/periods.ts";
+import {
+  bucketTotals,
+  type Totals,
+  topAuthorTotals,
+  rangeTotals as totalsOfRange,
+} from "../../papers/totals.ts";
 import { builder, rangeCost } from "../builder.ts";
 import type { Context } from "../context.ts";
 import { UserInputError } from "../errors.ts";
@@ -13,16 +19,6 @@ import { Author } from "./paper.ts";
 
 const MAX_BUCKETS = 1_000;
 const MAX_TOP = 100;
-
-const p = (ctx: Context, index: number) => placeholder(ctx.provider, index);
-
-function bucketSql(ctx: Context, bucket: Bucket): string {
-  if (bucket === "DAY") return 'd."date"';
-  if (bucket === "MONTH") return 'substr(d."date", 1, 7)';
-  return ctx.provider === "sqlite"
-    ? `strftime('%G-W%V', d."date")`
-    : `to_char(d."date"::date, 'IYYY-"W"IW')`;
-}
 
 function checkRange(from: string, to: string): void {
   if (from > to) throw new UserInputError("from", `${from} is after to ${to}`);
@@ -38,18 +34,8 @@ function topSize(first: number | null | undefined): number {
 }
 
 /** Distinct papers listed in [from, to] and the sum of their upvotes. */
-export async function rangeTotals(ctx: Context, from: string, to: string) {
-  const rows = await ctx.db.$queryRawUnsafe<
-    { papers: bigint | number; upvotes: bigint | number | null }[]
-  >(
-    `SELECT count(*) AS "papers", sum("upvotes") AS "upvotes" FROM (
-       SELECT DISTINCT p."id", p."upvotes" FROM "Day" d
-       JOIN "DayEntry" e ON e."dayId" = d."id" JOIN "Paper" p ON p."id" = e."paperId"
-       WHERE d."date" >= ${p(ctx, 1)} AND d."date" <= ${p(ctx, 2)}) AS "listed"`,
-    from,
-    to,
-  );
-  return { papers: Number(rows[0]?.papers ?? 0), upvotes: Number(rows[0]?.upvotes ?? 0) };
+export function rangeTotals(ctx: Context, from: string, to: string) {
+  return totalsOfRange(ctx.db, ctx.provider, from, to);
 }
 
 const BucketEnum = builder.enumType("Bucket", {
@@ -153,23 +139,8 @@ builder.queryFields((t) => ({
           `the range has ${buckets.length} buckets; at most ${MAX_BUCKETS}`,
         );
       }
-      const rows = await ctx.db.$queryRawUnsafe<
-        { key: string; papers: bigint | number; upvotes: bigint | number | null }[]
-      >(
-        `SELECT "key", count(*) AS "papers", sum("upvotes") AS "upvotes" FROM (
-           SELECT DISTINCT ${bucketSql(ctx, kind)} AS "key", p."id", p."upvotes" FROM "Day" d
-           JOIN "DayEntry" e ON e."dayId" = d."id" JOIN "Paper" p ON p."id" = e."paperId"
-           WHERE d."date" >= ${p(ctx, 1)} AND d."date" <= ${p(ctx, 2)}) AS "listed"
-         GROUP BY "key"`,
-        from,
-        to,
-      );
-      const byKey = new Map(rows.map((r) => [r.key, r]));
-      return buckets.map((b) => ({
-        ...b,
-        papers: Number(byKey.get(b.key)?.papers ?? 0),
-        upvotes: Number(byKey.get(b.key)?.upvotes ?? 0),
-      }));
+      const totals = await bucketTotals(ctx.db, ctx.provider, buckets);
+      return buckets.map((b, i) => ({ ...b, ...(totals[i] as Totals) }));
     },
   }),
   topAuthors: t.field({
@@ -187,35 +158,7 @@ builder.queryFields((t) => ({
     resolve: async (_root, { from, to, first }, ctx) => {
       checkRange(from, to);
       const limit = topSize(first);
-      const rows = await ctx.db.$queryRawUnsafe<
-        {
-          authorId: number;
-          name: string;
-          papers: bigint | number;
-          upvotes: bigint | number | null;
-        }[]
-      >(
-        // The distinct papers of the range first, then their authors. An author whose name
-        // appears twice in a paper's list has two PaperAuthor rows: only the first visible one
-        // joins (the NOT EXISTS looks up that paper's few authors by primary key), so each
-        // (paper, author) pair counts once, in the paper count and in the upvotes alike.
-        `SELECT a."id" AS "authorId", a."name", count(*) AS "papers", sum(x."upvotes") AS "upvotes"
-         FROM (SELECT DISTINCT p."id", p."upvotes" FROM "Day" d
-               JOIN "DayEntry" e ON e."dayId" = d."id" JOIN "Paper" p ON p."id" = e."paperId"
-               WHERE d."date" >= ${p(ctx, 1)} AND d."date" <= ${p(ctx, 2)}) AS x
-         JOIN "PaperAuthor" pa ON pa."paperId" = x."id" AND pa."hidden" = false
-           AND NOT EXISTS (SELECT 1 FROM "PaperAuthor" q WHERE q."paperId" = pa."paperId"
-             AND q."authorId" = pa."authorId" AND q."hidden" = false AND q."position" < pa."position")
-         JOIN "Author" a ON a."id" = pa."authorId"
-         GROUP BY a."id", a."name" ORDER BY "papers" DESC, "upvotes" DESC, a."name" ASC LIMIT ${limit}`,
-        from,
-        to,
-      );
-      return rows.map((r) => ({
-        authorId: Number(r.authorId),
-        papers: Number(r.papers),
-        upvotes: Number(r.upvotes ?? 0),
-      }));
+      return topAuthorTotals(ctx.db, ctx.provider, from, to, limit);
     },
   }),
   topPapers: t.prismaField({
