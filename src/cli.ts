@@ -60,7 +60,7 @@ const FETCH_USAGE = `papergraph fetch [--date D | --since D [--until D]] [--json
   --since YYYY-MM-DD    every day from this one to --until (default: today), at most ${MAX_FETCH_DAYS}
   --json                print the report as JSON`;
 const WORKER_USAGE = `papergraph worker
-  run the scheduled jobs (FETCH_SCHEDULE...) in this process until SIGINT or SIGTERM, as a
+  run the scheduled jobs (FETCH_SCHEDULE, DIGEST_SCHEDULE) in this process until SIGINT or SIGTERM, as a
   server with the same settings would (on PostgreSQL, any number of workers and servers run
   each scheduled instant once)`;
 const USER_CREATE_USAGE = "papergraph user create <handle> [--name NAME]";
@@ -95,7 +95,9 @@ ${DIGEST_SEND_USAGE}
 environment:
   DATABASE_URL   file:./data/papergraph.db (default, SQLite) or postgresql://user@host:5432/db
   FETCH_BASE_URL, FETCH_REFETCH_DAYS, FETCH_CONCURRENCY, FETCH_TIMEOUT_MS, FETCH_SCHEDULE
-                 the fetch from the Daily Papers API (README: "Fetch from the Daily Papers API")`;
+                 the fetch from the Daily Papers API (README: "Fetch from the Daily Papers API")
+  SMTP_URL, MAIL_FROM, PUBLIC_URL, DIGEST_SCHEDULE
+                 the email digests (README: "Email digests")`;
 
 /** Wrong usage: exit code 2, the message and the usage of the command concerned. */
 class UsageError extends Error {

@@ -356,6 +356,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     schedules[job.name] = schedule;
   }
   const mail = mailSettings(env, problems);
+  if (schedules.digest && !mail && !problems.some((p) => p.startsWith("email digests need"))) {
+    problems.push(
+      "DIGEST_SCHEDULE needs SMTP_URL, MAIL_FROM and PUBLIC_URL: the digests are mailed",
+    );
+  }
   if (problems.length > 0 || !database) {
     throw new ConfigError(`invalid configuration:\n  ${problems.join("\n  ")}`);
   }

@@ -4,7 +4,7 @@
  * bundled sample digests. Logs are JSON lines (pino) on standard error; standard output gets one
  * line with the URL (and the dashboard's). With METRICS_PORT, /metrics is served on that port
  * alone. GraphQL over WebSocket shares the API's port (src/http/websocket.ts). With FETCH_SCHEDULE
- * (and any other schedule of src/jobs/registry.ts) it runs the scheduled jobs too
+ * or DIGEST_SCHEDULE (the schedules of src/jobs/registry.ts) it runs the scheduled jobs too
  * (src/jobs/runner.ts). SIGINT/SIGTERM: stop accepting, stop the job runner (runs in progress are
  * cancelled), close the WebSockets, finish what is in flight (up to 10 s), close the database, exit.
  */

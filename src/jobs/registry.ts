@@ -27,6 +27,11 @@ export const JOBS: readonly Job[] = [
     scheduleVariable: "FETCH_SCHEDULE",
     run: async (context) => (await import("./fetch.ts")).runFetchJob(context),
   },
+  {
+    name: "digest",
+    scheduleVariable: "DIGEST_SCHEDULE",
+    run: async (context) => (await import("./digest.ts")).runDigestJob(context),
+  },
 ];
 
 /**
