@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { generateCorpus } from "../bench/generate.ts";
 import { openSqlClient, type SqlClient } from "../src/db/sql.ts";
 import type { DatabaseTarget } from "../src/db/target.ts";
-import { createTestTarget, ENGINES } from "./support/engines.ts";
+import { createTestTarget, ENGINES, templateOf } from "./support/engines.ts";
 import { JSON_FIXTURE, TEXT_FIXTURE } from "./support/ingest.ts";
 
 const BIN = "src/bin.mjs";
@@ -58,15 +58,12 @@ describe.each(ENGINES)("papergraph ingest on %s", (provider) => {
   let sql: SqlClient;
   let env: Record<string, string>;
   beforeEach(async () => {
-    ({ target, drop } = await createTestTarget(provider));
+    // PostgreSQL: a copy of the run's migrated database (production databases are migrated
+    // explicitly: see the test of an unmigrated one below). SQLite: an empty file, which the
+    // CLI creates and migrates itself.
+    const template = provider === "postgresql" ? await templateOf(provider) : "";
+    ({ target, drop } = await createTestTarget(provider, template));
     env = { DATABASE_URL: target.url };
-    if (provider === "postgresql") {
-      // Production databases are migrated explicitly; the ingest refuses an unmigrated one.
-      const refused = await cli(["ingest", dir], env);
-      expect(refused.code).toBe(1);
-      expect(refused.stderr).toMatch(/run `npm run migrate` first/);
-      expect((await cli(["migrate"], env)).stdout).toMatch(/applied to/);
-    }
     sql = openSqlClient(target);
   });
   afterEach(async () => {
@@ -76,6 +73,23 @@ describe.each(ENGINES)("papergraph ingest on %s", (provider) => {
 
   const count = async (table: string) =>
     Number((await sql.query<{ n: number }>(`SELECT count(*) AS "n" FROM "${table}"`))[0]?.n);
+
+  // SQLite: the CLI creates and migrates the file itself (every other test here).
+  if (provider === "postgresql") {
+    it("refuses an unmigrated database, saying to migrate it; `migrate` makes it usable", async () => {
+      const { target: empty, drop: dropEmpty } = await createTestTarget(provider);
+      try {
+        const emptyEnv = { DATABASE_URL: empty.url };
+        const refused = await cli(["ingest", dir], emptyEnv);
+        expect(refused.code).toBe(1);
+        expect(refused.stderr).toMatch(/run `npm run migrate` first/);
+        expect((await cli(["migrate"], emptyEnv)).stdout).toMatch(/applied to/);
+        expect((await cli(["ingest", dir], emptyEnv)).code).toBe(0);
+      } finally {
+        await dropEmpty();
+      }
+    });
+  }
 
   it("loads a directory, says what it did, and is silent about progress off a terminal", async () => {
     const first = await cli(["ingest", dir], env);

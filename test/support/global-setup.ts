@@ -2,9 +2,15 @@
 
 import type { TestProject } from "vitest/node";
 import { browserAvailable, CHROMIUM_PATH } from "./browser.ts";
-import { POSTGRES_ADMIN_URL, postgresAvailable, REDIS_URL, redisAvailable } from "./engines.ts";
+import {
+  migratedTemplates,
+  POSTGRES_ADMIN_URL,
+  postgresAvailable,
+  REDIS_URL,
+  redisAvailable,
+} from "./engines.ts";
 
-export default function setup(project: TestProject): void {
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   if (project.globalConfig.tagsFilter?.includes("!stress")) {
     console.warn(
       "\nSKIPPED: the long proofs tagged `stress` (server processes, frozen databases, plan comparisons, the browser). Run them with `npm run test:stress`; `npm run test:all` (CI) runs everything.\n",
@@ -29,4 +35,9 @@ export default function setup(project: TestProject): void {
         "database suites run on: sqlite\n",
     );
   }
+  // The migrated databases every test database is a copy of (test/support/engines.ts).
+  const templates = await migratedTemplates();
+  project.provide("postgresTemplate", templates.postgres);
+  project.provide("sqliteTemplate", templates.sqlite);
+  return templates.drop;
 }
