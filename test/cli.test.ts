@@ -9,14 +9,9 @@ import { openSqlClient, type SqlClient } from "../src/db/sql.ts";
 import type { DatabaseTarget } from "../src/db/target.ts";
 import { createTestTarget, ENGINES, templateOf } from "./support/engines.ts";
 import { JSON_FIXTURE, TEXT_FIXTURE } from "./support/ingest.ts";
+import { finished } from "./support/process.ts";
 
 const BIN = "src/bin.mjs";
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 /** Starts the CLI; `stdin` is written and closed, or (null) left open for the caller. */
 function start(args: string[], env: Record<string, string>, stdin?: string | null): ChildProcess {
@@ -28,20 +23,8 @@ function start(args: string[], env: Record<string, string>, stdin?: string | nul
   return child;
 }
 
-function finish(child: ChildProcess): Promise<Result> {
-  let stdout = "";
-  let stderr = "";
-  child.stdout?.on("data", (d) => {
-    stdout += d;
-  });
-  child.stderr?.on("data", (d) => {
-    stderr += d;
-  });
-  return new Promise((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
-}
-
 const cli = (args: string[], env: Record<string, string>, stdin?: string) =>
-  finish(start(args, env, stdin));
+  finished(start(args, env, stdin));
 
 let dir: string;
 beforeAll(() => {
@@ -227,7 +210,7 @@ describe.each(ENGINES)("papergraph ingest on %s", (provider) => {
     try {
       generateCorpus({ days: 120, papers: 100, textEvery: 10, out: corpus });
       const child = start(["ingest", corpus], env);
-      const done = finish(child);
+      const done = finished(child);
       // Wait until some digests are in, then kill the process without warning.
       // (On SQLite the process creates the tables itself: until then there is nothing to count.)
       const runsSoFar = () => count("IngestRun").catch(() => 0);
@@ -341,7 +324,7 @@ describe("papergraph ingest: hostile files and arguments (SQLite)", () => {
 
   it("stops reading standard input at the size limit", async () => {
     const child = start(["ingest", "-"], env, null);
-    const done = finish(child);
+    const done = finished(child);
     // 60 MB of text: the process refuses it after 50 MB, without waiting for the end.
     const chunk = Buffer.alloc(1024 * 1024, "x");
     const stdin = child.stdin as NonNullable<typeof child.stdin>;

@@ -28,7 +28,7 @@ import {
   type TestDatabase,
 } from "./support/engines.ts";
 import { countData, dumpData } from "./support/ingest.ts";
-import { startServerProcess } from "./support/process.ts";
+import { finished, startServerProcess } from "./support/process.ts";
 
 const DAY = "2025-01-27";
 /** The fixture's papers (test/fixtures/hf-api/2025-01-27.json). */
@@ -322,17 +322,7 @@ function cli(args: string[], env: Record<string, string>, signal: AbortSignal) {
     signal,
     killSignal: "SIGKILL",
   });
-  let stdout = "";
-  let stderr = "";
-  child.stdout?.on("data", (d) => {
-    stdout += d;
-  });
-  child.stderr?.on("data", (d) => {
-    stderr += d;
-  });
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
-    child.on("close", (code) => resolve({ code, stdout, stderr })),
-  );
+  return finished(child);
 }
 
 describe("papergraph fetch and papergraph worker", () => {

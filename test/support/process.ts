@@ -57,3 +57,23 @@ export function startServerProcess(
   });
   return { child, url, exited, stderr: () => stderr };
 }
+
+export interface Finished {
+  /** The exit code; null when killed by a signal. */
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** What a child process (a CLI command) printed, and its exit code, once it has closed. */
+export function finished(child: ChildProcess): Promise<Finished> {
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.on("data", (d) => {
+    stdout += d;
+  });
+  child.stderr?.on("data", (d) => {
+    stderr += d;
+  });
+  return new Promise((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
+}
