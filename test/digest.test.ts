@@ -12,10 +12,8 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
-import { type ParsedMail, simpleParser } from "mailparser";
-import { SMTPServer } from "smtp-server";
+import type { ParsedMail } from "mailparser";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createToken, createUser } from "../src/auth/tokens.ts";
 import { loadConfig } from "../src/config.ts";
@@ -36,6 +34,7 @@ import {
 import { JSON_FIXTURE } from "./support/ingest.ts";
 import { startServerProcess } from "./support/process.ts";
 import { abortedWithEachTest } from "./support/requests.ts";
+import { header, type Inbox, linkIn, recipient, startSmtp } from "./support/smtp.ts";
 
 /** The fixture's digest day, and the ISO week it is in. */
 const DAY = "2024-10-25";
@@ -54,101 +53,6 @@ const SUBSCRIBE = `mutation($input: SubscribeToDigestInput!) {
 
 /** A fresh address of this test run. */
 const address = (name: string) => `${name}-${randomBytes(4).toString("hex")}@example.org`;
-
-// ---------------------------------------------------------------------------------------------
-// A real SMTP server: what it accepted, and hooks to refuse or hold mails.
-
-interface Inbox {
-  port: number;
-  /** Mails accepted (answered 250), parsed, in order. */
-  accepted: ParsedMail[];
-  /** RCPT TO answers: a 4xx/5xx message for an address, or null to accept it. */
-  refuse: (address: string) => string | null;
-  /** Called when a mail's data has arrived: return a promise to hold the answer until it settles. */
-  hold: (mail: ParsedMail) => Promise<void> | null;
-  /** Resolves with the accepted mails to `to` once there are `count` of them. */
-  waitFor(to: string, count?: number): Promise<ParsedMail[]>;
-  close(): Promise<void>;
-}
-
-async function startSmtp(): Promise<Inbox> {
-  const waiters = new Set<() => void>();
-  const inbox: Inbox = {
-    port: 0,
-    accepted: [],
-    refuse: () => null,
-    hold: () => null,
-    async waitFor(to, count = 1) {
-      const deadline = Date.now() + DEADLINE_MS;
-      for (;;) {
-        const mails = inbox.accepted.filter((m) => recipient(m) === to);
-        if (mails.length >= count) return mails;
-        if (Date.now() > deadline) {
-          throw new Error(`${count} mail(s) to ${to} did not arrive; got ${mails.length}`);
-        }
-        await new Promise<void>((resolve) => {
-          waiters.add(resolve);
-          setTimeout(resolve, 500).unref();
-        });
-      }
-    },
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ["STARTTLS", "AUTH"],
-    logger: false,
-    onRcptTo(addr, _session, callback) {
-      const problem = inbox.refuse(addr.address);
-      if (!problem) return callback();
-      const error = Object.assign(new Error(problem), {
-        responseCode: Number(problem.slice(0, 3)),
-      });
-      callback(error);
-    },
-    onData(stream, _session, callback) {
-      simpleParser(stream).then(
-        async (mail) => {
-          const held = inbox.hold(mail);
-          if (held) {
-            try {
-              await held;
-            } catch (error) {
-              return callback(error as Error);
-            }
-          }
-          inbox.accepted.push(mail);
-          callback();
-          for (const wake of waiters) wake();
-          waiters.clear();
-        },
-        (error) => callback(error),
-      );
-    },
-  });
-  server.on("error", () => {});
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  inbox.port = (server.server.address() as AddressInfo).port;
-  return inbox;
-}
-
-function recipient(mail: ParsedMail): string {
-  const to = Array.isArray(mail.to) ? mail.to[0] : mail.to;
-  return to?.value[0]?.address ?? "";
-}
-
-/** A raw header of a mail (as sent, not as mailparser structures it). */
-function header(mail: ParsedMail, name: string): string | undefined {
-  const line = mail.headerLines.find((h) => h.key === name.toLowerCase())?.line;
-  return line?.slice(line.indexOf(":") + 1).trim();
-}
-
-/** The one link to `path` in a text, e.g. `/digest/confirm`. */
-function linkIn(text: string, path: string): string {
-  const links = text.match(new RegExp(`https?://[^\\s"<>]+${path}\\?token=[A-Za-z0-9_-]+`, "g"));
-  expect(links, `a ${path} link in:\n${text}`).toBeTruthy();
-  return (links as string[])[0] as string;
-}
 
 // ---------------------------------------------------------------------------------------------
 
@@ -228,7 +132,7 @@ describe.each(ENGINES)("email digests on %s", (provider) => {
   beforeAll(async () => {
     database = await createTestDatabase(provider);
     await ingest(database.sql, [{ source: JSON_FIXTURE }], { today: "2026-11-28" });
-    inbox = await startSmtp();
+    inbox = await startSmtp(DEADLINE_MS);
     // The server's address is its PUBLIC_URL: listen first, then create the server behind it.
     http = await listenOnLoopback((req, res) => handler(req, res));
     origin = new URL(http.url).origin;
@@ -862,6 +766,38 @@ describe("mail configuration", () => {
       expect.objectContaining({ message: expect.not.stringContaining("secret") }),
     );
   });
+
+  it(
+    "DIGEST_SCHEDULE without the mail settings is refused at start, naming it",
+    () => {
+      const refused = /DIGEST_SCHEDULE needs SMTP_URL, MAIL_FROM and PUBLIC_URL/;
+      expect(() => loadConfig({ DIGEST_SCHEDULE: "0 7 * * *" })).toThrow(refused);
+      // Some of them set: the message names what is missing, still refused.
+      expect(() => loadConfig({ DIGEST_SCHEDULE: "0 7 * * *", SMTP_URL: mail.SMTP_URL })).toThrow(
+        /SMTP_URL, MAIL_FROM and PUBLIC_URL/,
+      );
+      expect(loadConfig({ ...mail, DIGEST_SCHEDULE: "0 7 * * *" }).schedules).toEqual({
+        digest: "0 7 * * *",
+      });
+      // The server process (what `npm start` runs) exits 1 before serving anything.
+      const started = spawnSync(process.execPath, ["--import", "tsx", "src/main.ts"], {
+        env: {
+          ...process.env,
+          DIGEST_SCHEDULE: "0 7 * * *",
+          SMTP_URL: "",
+          MAIL_FROM: "",
+          PUBLIC_URL: "",
+          PORT: "0",
+        },
+        encoding: "utf8",
+        timeout: DEADLINE_MS,
+      });
+      expect(started.status, started.stderr).toBe(1);
+      expect(started.stderr).toMatch(refused);
+      expect(started.stdout).not.toMatch(/serving/);
+    },
+    TEST_TIMEOUT,
+  );
 
   it(
     "`digest send` refuses a bad period (exit 2) and a server without mail settings (exit 1)",

@@ -28,7 +28,7 @@ import {
   type TestDatabase,
 } from "./support/engines.ts";
 import { countData, dumpData } from "./support/ingest.ts";
-import { finished, startServerProcess } from "./support/process.ts";
+import { finished, startOfAMinute, startServerProcess } from "./support/process.ts";
 
 const DAY = "2025-01-27";
 /** The fixture's papers (test/fixtures/hf-api/2025-01-27.json). */
@@ -417,19 +417,6 @@ describe("papergraph fetch and papergraph worker", () => {
     expect(worker.stderr()).toMatch(/"msg":"stopped"/);
   });
 });
-
-/** Waits, if need be, until a new minute has just begun: a process started then is up before the next one. */
-async function startOfAMinute(signal: AbortSignal): Promise<void> {
-  const second = new Date().getUTCSeconds();
-  if (second < 40) return;
-  await new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, (61 - second) * 1000);
-    signal.addEventListener("abort", () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    });
-  });
-}
 
 /**
  * The scheduled fetch: today (UTC) and FETCH_REFETCH_DAYS=1 day before it, every minute. Cron is

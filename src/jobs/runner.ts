@@ -5,7 +5,11 @@
  * On PostgreSQL: graphile-worker. Its crontab claims each scheduled instant in the database (a
  * row per job in `graphile_worker._private_known_crontabs`, advanced in the same statement that
  * queues the run), so however many processes run the same schedule, each instant's run is queued
- * once and taken by one worker. Runs of a job share a queue named after it: one at a time.
+ * once and taken by one worker. Runs are in no named queue: graphile-worker keeps a queue locked
+ * by a worker that died (SIGKILL, a lost machine) for 4 hours, which would stop that job in every
+ * process. So two runs of a job may overlap, in two processes, when one outlasts the interval
+ * between instants; that is safe: the ingest writes each day whole and idempotently, and the
+ * digests' outbox claims each mail (src/mail/outbox.ts).
  * Its tables live in the `graphile_worker` schema, created (and migrated) at start.
  *
  * On SQLite: croner, in this process. The embedded database is one machine's, served by one
@@ -75,8 +79,8 @@ async function startGraphileWorker(
         identifier: job.name,
         match: schedule,
         // A missed instant (no process was up) is not run late; a run is not retried (the job
-        // retries its own requests), and runs of a job never overlap (one queue).
-        options: { backfillPeriod: 0, maxAttempts: 1, queueName: `papergraph-${job.name}` },
+        // retries its own requests). No queueName: see the module's comment.
+        options: { backfillPeriod: 0, maxAttempts: 1 },
       })),
     ),
   });

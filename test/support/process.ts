@@ -77,3 +77,19 @@ export function finished(child: ChildProcess): Promise<Finished> {
   });
   return new Promise((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
 }
+
+/**
+ * Waits, if need be, until a new minute has just begun: a process started then is up before the
+ * next one. Schedules are cron, to the minute: tests of scheduled jobs start their processes here.
+ */
+export async function startOfAMinute(signal: AbortSignal): Promise<void> {
+  const second = new Date().getUTCSeconds();
+  if (second < 40) return;
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, (61 - second) * 1000);
+    signal.addEventListener("abort", () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    });
+  });
+}
