@@ -24,7 +24,6 @@ import { isoWeek } from "../src/papers/periods.ts";
 import { fixture, startDailyPapersServer } from "./support/daily-papers-server.ts";
 import { createTestTarget, ENGINES } from "./support/engines.ts";
 import { type ServerProcess, startOfAMinute, startServerProcess } from "./support/process.ts";
-import { abortedWithEachTest } from "./support/requests.ts";
 import { linkIn, recipient, startSmtp } from "./support/smtp.ts";
 
 /** Longest wait for one scheduled instant's effect (a minute, and a loaded machine's slack). */
@@ -39,8 +38,6 @@ const REFETCH_DAYS = 7;
 /** The fixtures served: the newest day's, and a day of the last full ISO week. */
 const DAY_FIXTURE = "2025-01-27.json";
 const WEEK_FIXTURE = "2024-05-06.json";
-
-const requests = abortedWithEachTest();
 
 /** What `npm start` runs (without npm in between, so that SIGKILL reaches the server itself). */
 const NPM_START: [string, ...string[]] = [process.execPath, "src/start.mjs"];
@@ -71,10 +68,10 @@ const papersOf = (name: string) => JSON.parse(fixture(name).toString()) as Fixtu
 const titles = (name: string) => papersOf(name).map((p) => p.title);
 
 /** Follows a mailed link on `server` as a browser would: GET the page, then POST its form. */
-async function follow(link: string, server: string): Promise<string> {
+async function follow(link: string, server: string, signal: AbortSignal): Promise<string> {
   const url = new URL(link);
   const local = new URL(`${url.pathname}${url.search}`, server);
-  const page = await fetch(local, { signal: requests.signal });
+  const page = await fetch(local, { signal });
   expect(page.status).toBe(200);
   const action = /<form method="post" action="([^"]+)"/.exec(await page.text())?.[1];
   expect(action).toBeTruthy();
@@ -82,7 +79,7 @@ async function follow(link: string, server: string): Promise<string> {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded" },
     body: "",
-    signal: requests.signal,
+    signal,
   });
   expect(posted.status).toBe(200);
   return posted.text();
@@ -97,14 +94,15 @@ function logged(server: ServerProcess, msg: string, job?: string): number {
     .length;
 }
 
-describe.each(ENGINES)("delivery on %s", (provider) => {
+// The engines' runs wait for the same scheduled minutes: they run side by side, each with its own
+// database, stand-in, mail server and processes, and the signal of its own test.
+describe.each(ENGINES)("delivery on %s", { concurrent: true }, (provider) => {
   const processes = provider === "postgresql" ? 2 : 1;
 
   it(`npm start fetches, ingests and mails each confirmed subscriber once per period, across a SIGKILL (${processes} server process(es))`, {
     tags: ["stress"],
     timeout: TEST_TIMEOUT,
-  }, async () => {
-    const signal = requests.signal;
+  }, async ({ signal }) => {
     const api = await startDailyPapersServer();
     const inbox = await startSmtp(TICK_MS);
     const { target, drop } = await createTestTarget(provider);
@@ -202,7 +200,7 @@ describe.each(ENGINES)("delivery on %s", (provider) => {
       for (const [mail] of confirmations) {
         const link = linkIn(mail?.text ?? "", "/digest/confirm");
         expect(link.startsWith(`${PUBLIC_URL}/digest/confirm?token=`)).toBe(true);
-        expect(await follow(link, url)).toMatch(/Confirmed/);
+        expect(await follow(link, url, signal)).toMatch(/Confirmed/);
       }
       const digests = (email: string) =>
         inbox.accepted.filter(

@@ -19,7 +19,7 @@ import { createToken, createUser } from "../src/auth/tokens.ts";
 import { loadConfig } from "../src/config.ts";
 import { ingest } from "../src/ingest/run.ts";
 import type { DigestService } from "../src/mail/confirmations.ts";
-import { sendDigests } from "../src/mail/outbox.ts";
+import { defaultPeriods, sendDigests } from "../src/mail/outbox.ts";
 import { type Mailer, openMailer } from "../src/mail/transport.ts";
 import { createServer } from "../src/server.ts";
 import { memoryRateLimiter, type RateLimiter, redisRateLimiter } from "../src/votes/rate-limit.ts";
@@ -732,6 +732,26 @@ describe.each(ENGINES)("email digests on %s", (provider) => {
     expect(after.every((r) => r.status === "SENT")).toBe(true);
     // The mail taken over was the killed run's third: its second attempt.
     expect(after.map((r) => r.attempts).sort()).toEqual([1, 1, 1, 1, 1, 2]);
+  });
+});
+
+describe.each(ENGINES)("the default periods on %s", (provider) => {
+  it("are the newest stored day and the last ISO week, that week only once one of its days is stored", async () => {
+    const database = await createTestDatabase(provider);
+    try {
+      const now = new Date("2024-11-04T12:00:00Z"); // a Monday: the last week is 2024-W44
+      expect(await defaultPeriods(database.db, now)).toEqual([]);
+      // The sample day, 2024-10-25, is in 2024-W43: the newest day, not the last week.
+      await ingest(database.sql, [{ source: JSON_FIXTURE }], { today: "2026-11-28" });
+      expect((await defaultPeriods(database.db, now)).map((p) => p.period)).toEqual(["2024-10-25"]);
+      const lastWeek = new Date("2024-10-30T12:00:00Z"); // its last week is 2024-W43
+      expect((await defaultPeriods(database.db, lastWeek)).map((p) => p.period)).toEqual([
+        "2024-10-25",
+        "2024-W43",
+      ]);
+    } finally {
+      await database.destroy();
+    }
   });
 });
 

@@ -112,8 +112,14 @@ export function parsePeriod(value: string): DigestPeriod {
 /** The default periods: the newest digest day stored, and the last ISO week that has ended. */
 export async function defaultPeriods(db: Db, now: Date): Promise<DigestPeriod[]> {
   const latest = await db.day.findFirst({ orderBy: { date: "desc" }, select: { date: true } });
-  const lastWeek = isoWeek(toDay(now.getTime() - 7 * 86_400_000));
-  return [...(latest ? [parsePeriod(latest.date)] : []), parsePeriod(lastWeek)];
+  const lastWeek = parsePeriod(isoWeek(toDay(now.getTime() - 7 * 86_400_000)));
+  // A week none of whose days is stored yet (a fresh install, a fetch not run yet) is left for a
+  // later run: planned now, each of its digests would be EMPTY for good.
+  const weekStored = await db.day.findFirst({
+    where: { date: { gte: lastWeek.from, lte: lastWeek.to } },
+    select: { id: true },
+  });
+  return [...(latest ? [parsePeriod(latest.date)] : []), ...(weekStored ? [lastWeek] : [])];
 }
 
 /** Adds the period's missing rows for its confirmed subscribers; returns how many. */
