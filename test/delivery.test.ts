@@ -217,6 +217,20 @@ describe.each(ENGINES)("delivery on %s", { concurrent: true }, (provider) => {
       expect(dailyMail?.messageId).toMatch(messageId(day));
       expect(weeklyMail?.messageId).toMatch(messageId(week));
 
+      // The digest run marks each row sent just after the server's 250: wait for that, so that
+      // the kill below cannot land in that window (which the outbox documents, and
+      // test/digest.test.ts covers: a row then stays claimed until its lease lapses).
+      await expect
+        .poll(
+          async () =>
+            (
+              await sql.query<{ status: string }>(
+                `SELECT "status" FROM "DigestDelivery" ORDER BY "period"`,
+              )
+            ).map((r) => r.status),
+          { timeout: TICK_MS, interval: 250 },
+        )
+        .toEqual(["SENT", "SENT"]);
       // SIGKILL while the second instant's fetch waits for the newest day's new answer (its
       // other days asked and answered).
       const asked = recentDays(today, REFETCH_DAYS).sort();
