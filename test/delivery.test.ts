@@ -16,7 +16,7 @@
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import Parser from "rss-parser";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, type ExpectStatic, it } from "vitest";
 import { build, staleness } from "../build.mjs";
 import { openSqlClient } from "../src/db/sql.ts";
 import { addDays, recentDays, utcDay } from "../src/fetch/run.ts";
@@ -68,7 +68,12 @@ const papersOf = (name: string) => JSON.parse(fixture(name).toString()) as Fixtu
 const titles = (name: string) => papersOf(name).map((p) => p.title);
 
 /** Follows a mailed link on `server` as a browser would: GET the page, then POST its form. */
-async function follow(link: string, server: string, signal: AbortSignal): Promise<string> {
+async function follow(
+  link: string,
+  server: string,
+  signal: AbortSignal,
+  expect: ExpectStatic,
+): Promise<string> {
   const url = new URL(link);
   const local = new URL(`${url.pathname}${url.search}`, server);
   const page = await fetch(local, { signal });
@@ -102,7 +107,9 @@ describe.each(ENGINES)("delivery on %s", { concurrent: true }, (provider) => {
   it(`npm start fetches, ingests and mails each confirmed subscriber once per period, across a SIGKILL (${processes} server process(es))`, {
     tags: ["stress"],
     timeout: TEST_TIMEOUT,
-  }, async ({ signal }) => {
+  }, async ({ signal, expect }) => {
+    // The test's own `expect`: the two engines' tests run at once (see above), and
+    // `expect.poll` needs to know which test it belongs to.
     const api = await startDailyPapersServer();
     const inbox = await startSmtp(TICK_MS);
     const { target, drop } = await createTestTarget(provider);
@@ -200,7 +207,7 @@ describe.each(ENGINES)("delivery on %s", { concurrent: true }, (provider) => {
       for (const [mail] of confirmations) {
         const link = linkIn(mail?.text ?? "", "/digest/confirm");
         expect(link.startsWith(`${PUBLIC_URL}/digest/confirm?token=`)).toBe(true);
-        expect(await follow(link, url, signal)).toMatch(/Confirmed/);
+        expect(await follow(link, url, signal, expect)).toMatch(/Confirmed/);
       }
       const digests = (email: string) =>
         inbox.accepted.filter(
