@@ -62,17 +62,8 @@ function dayStart(day: string): Date {
   return new Date(`${day}T00:00:00.000Z`);
 }
 
-type PaperRow = {
-  arxivId: string | null;
-  titleKey: string;
-  title: string;
-  abstract: string;
-  aiSummary: string | null;
-  codeUrl: string | null;
-  projectUrl: string | null;
-  publishedAt: Date | null;
-  authors: { author: { name: string } }[];
-};
+/** A paper as PAPER_SELECT reads it: its visible authors still as rows. */
+type PaperRow = Omit<FeedPaper, "authors"> & { authors: { author: { name: string } }[] };
 
 function feedPaper(row: PaperRow): FeedPaper {
   return {
